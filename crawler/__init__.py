@@ -1,0 +1,1 @@
+"""Tickerwatch's Scrapy project: spiders, extraction, cleaning, diffing and storage of liveblog entries."""

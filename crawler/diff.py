@@ -1,0 +1,114 @@
+"""The diff: which extracted entries are new, changed, removed or restored against what is stored.
+
+Pure logic, no I/O, so every rule here is tested without a database or a reactor.
+
+Removal rule. Liveblogs show a window: the newest N entries, or a day's page. An entry that is
+missing from a poll counts as *deleted* only when it sat inside the window the page still
+shows — something older than it is still on the page — and only after it has been missing on
+``REMOVAL_AFTER`` consecutive healthy polls (one bad render must not delete anything). "Older"
+is judged by ``published_at`` when both sides have one, else by storage order (entries are
+inserted oldest first, so a lower id is older). Entries older than everything the page shows
+have scrolled out: they stay live. Feeds are rolling windows without a reliable order, so feed
+items are never marked removed.
+
+Suspicion rule. A page that yields nothing, or fewer than half the entries of the last healthy
+poll, looks like a layout change or a broken render: the poll is ``suspicious``, nothing is
+removed and no missing-counter moves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from crawler.items import EntryItem
+from crawler.storage import StoredEntry, to_utc
+
+REMOVAL_AFTER = 2
+
+
+@dataclass
+class Development:
+    event: str  # new | changed | removed | restored
+    key: str
+    entry: EntryItem | None = None  # the extracted entry (None for removals)
+    stored: StoredEntry | None = None  # the stored entry (None for new ones)
+
+
+@dataclass
+class DiffResult:
+    status: str  # ok | suspicious
+    developments: list[Development] = field(default_factory=list)
+    seen_keys: list[str] = field(default_factory=list)  # present on the page (known before)
+    missing_counts: dict[str, int] = field(default_factory=dict)  # key -> new missing_polls
+    scrolled_out: list[str] = field(default_factory=list)
+    warning: str | None = None
+
+
+def diff_entries(
+    stored: dict[str, StoredEntry],
+    extracted: list[EntryItem],
+    *,
+    content_hashes: dict[str, str],
+    last_healthy_count: int | None,
+    allow_removals: bool = True,
+) -> DiffResult:
+    """Compare one poll's entries with the stored ones.
+
+    ``content_hashes`` maps keys of entries whose content was (re)computed this poll to their
+    normalised content hash; an extracted key absent from it had an unchanged raw fragment.
+    """
+    found = len(extracted)
+    live_before = sum(1 for s in stored.values() if s.removed_at is None)
+    status, warning = "ok", None
+    if found == 0 and live_before:
+        status, warning = "suspicious", f"no entries found (had {live_before} live)"
+    elif last_healthy_count and found < last_healthy_count / 2:
+        status = "suspicious"
+        warning = f"only {found} entries found, last healthy poll had {last_healthy_count}"
+
+    result = DiffResult(status=status, warning=warning)
+    present = set()
+    for entry in extracted:
+        present.add(entry.key)
+        old = stored.get(entry.key)
+        if old is None:
+            result.developments.append(Development("new", entry.key, entry=entry))
+            continue
+        result.seen_keys.append(entry.key)
+        if old.removed_at is not None:
+            result.developments.append(Development("restored", entry.key, entry, old))
+        new_hash = content_hashes.get(entry.key)
+        if new_hash is not None and new_hash != old.content_hash:
+            result.developments.append(Development("changed", entry.key, entry, old))
+
+    if status != "ok" or not allow_removals:
+        return result
+
+    oldest_time, oldest_id = _oldest_shown(stored, extracted)
+    for key, old in stored.items():
+        if key in present or old.removed_at is not None:
+            continue
+        if _inside_window(old, oldest_time, oldest_id):
+            count = old.missing_polls + 1
+            if count >= REMOVAL_AFTER:
+                result.developments.append(Development("removed", key, stored=old))
+            result.missing_counts[key] = count
+        elif old.missing_polls:
+            result.missing_counts[key] = 0
+        else:
+            result.scrolled_out.append(key)
+    return result
+
+
+def _oldest_shown(
+    stored: dict[str, StoredEntry], extracted: list[EntryItem]
+) -> tuple[str | None, int | None]:
+    times = [t for e in extracted if (t := to_utc(e.published_at))]
+    ids = [stored[e.key].id for e in extracted if e.key in stored]
+    return (min(times) if times else None, min(ids) if ids else None)
+
+
+def _inside_window(old: StoredEntry, oldest_time: str | None, oldest_id: int | None) -> bool:
+    if old.published_at and oldest_time:
+        return old.published_at >= oldest_time
+    return oldest_id is not None and old.id > oldest_id

@@ -1,0 +1,56 @@
+"""Items that leave the spiders: one PollItem per poll, carrying every entry the page or feed showed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class EntryItem:
+    """One liveblog entry or feed item as extracted, before it is compared with the database.
+
+    ``body_html`` is the entry's raw HTML fragment; the clean pipeline turns it into ``body``
+    only when ``raw_hash`` differs from what is stored, so unchanged entries cost no cleaning.
+    """
+
+    key: str
+    url: str = ""
+    title: str = ""
+    body: str | None = None
+    body_html: str | None = None
+    raw_hash: str = ""
+    published_at: str | None = None  # timezone-aware ISO-8601
+    updated_at: str | None = None
+    position: int = 0
+    pinned: bool = False
+    author: str = ""
+    # A feed item whose article page should be fetched for the full text (see FeedSpider).
+    article_url: str | None = None
+    # Set by the clean pipeline for entries whose raw fragment differs from the stored one;
+    # None means "fragment unchanged since the last poll": no cleaning, no content comparison.
+    content_hash: str | None = None
+
+
+@dataclass
+class PollItem:
+    """The outcome of fetching one source once; the pipelines diff and store it in one transaction."""
+
+    source_url: str
+    kind: str  # "liveblog" or "feed"
+    status: str = "ok"  # ok | not_modified | error | suspicious (the last is decided by the diff)
+    source_name: str | None = None
+    http_status: int | None = None
+    error: str | None = None
+    strategy: str | None = None
+    started_at: str | None = None
+    entries: list[EntryItem] = field(default_factory=list)
+    # Conditional-GET and body-hash state for the next poll.
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+    # Filled by the pipelines.
+    developments: list[dict] = field(default_factory=list)
+    poll_id: int | None = None
+    token: str | None = None  # lets the poll engine match the stored item to its request
+    recorded: Any = None  # crawler.recording.RecordedPoll, once committed

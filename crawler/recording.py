@@ -1,0 +1,231 @@
+"""Writes one poll — entries, revisions, events and the poll row — in a single transaction."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+
+from crawler.diff import REMOVAL_AFTER, Development, DiffResult, diff_entries
+from crawler.items import EntryItem, PollItem
+from crawler.storage import Store, to_utc, utcnow
+
+
+@dataclass
+class RecordedPoll:
+    """What was committed: the poll row's id and status, and the developments in event order."""
+
+    poll_id: int
+    source_id: int
+    source_name: str
+    status: str
+    developments: list[dict] = field(default_factory=list)
+    baseline: bool = False  # first healthy poll of this source
+    warning: str | None = None
+
+
+def record_poll(store: Store, item: PollItem) -> RecordedPoll:
+    """Diff and store one poll atomically: a crash anywhere leaves the database as it was."""
+    now = utcnow()
+    with store.transaction() as conn:
+        source_id, _created = store.ensure_source(conn, item.source_url, item.kind, item.source_name)
+        name = conn.execute("SELECT name FROM sources WHERE id = ?", (source_id,)).fetchone()[0]
+        if item.status == "error":
+            poll_id = _insert_poll(conn, source_id, item, item.status, now)
+            return RecordedPoll(poll_id, source_id, name, item.status, warning=item.error)
+        if item.status == "not_modified":
+            return _record_unchanged(store, conn, source_id, name, item, now)
+
+        stored = store.stored_entries(conn, source_id)
+        healthy_before = store.last_healthy_count(conn, source_id)
+        result = diff_entries(
+            stored,
+            item.entries,
+            content_hashes={e.key: e.content_hash for e in item.entries if e.content_hash},
+            last_healthy_count=healthy_before,
+            allow_removals=item.kind == "liveblog",
+        )
+        status = result.status
+        error = result.warning if status != "ok" else None
+        if not item.entries and not stored:
+            status, error = "error", item.error or "no entries found"
+        poll_id = _insert_poll(conn, source_id, item, status, now, error=error, result=result)
+        developments = _apply(conn, source_id, poll_id, item, stored, result.developments, now)
+        _mark_present(conn, stored, item.entries, now)
+        conn.executemany(
+            "UPDATE entries SET missing_polls = ? WHERE id = ?",
+            [(count, stored[key].id) for key, count in result.missing_counts.items()],
+        )
+        conn.executemany(
+            "UPDATE entries SET scrolled_out_at = ? WHERE id = ? AND scrolled_out_at IS NULL",
+            [(now, stored[key].id) for key in result.scrolled_out],
+        )
+        if status != "error":
+            conn.execute(
+                "UPDATE sources SET etag = ?, last_modified = ?, body_hash = ? WHERE id = ?",
+                (item.etag, item.last_modified, item.body_hash, source_id),
+            )
+    return RecordedPoll(
+        poll_id,
+        source_id,
+        name,
+        status,
+        developments,
+        baseline=healthy_before is None and status == "ok",
+        warning=error,
+    )
+
+
+def _record_unchanged(store, conn, source_id, name, item, now) -> RecordedPoll:
+    """An unchanged page is a healthy poll that shows the same entries as the last one: entries
+    that were missing then are missing again, so pending removals advance."""
+    _touch_seen(conn, source_id, now)
+    stored = store.stored_entries(conn, source_id)
+    pending = [s for s in stored.values() if s.missing_polls and s.removed_at is None]
+    result = DiffResult(status="not_modified")
+    for old in pending:
+        count = old.missing_polls + 1
+        result.missing_counts[old.key] = count
+        if count >= REMOVAL_AFTER:
+            result.developments.append(Development("removed", old.key, stored=old))
+    poll_id = _insert_poll(conn, source_id, item, "not_modified", now, result=result)
+    developments = _apply(conn, source_id, poll_id, item, stored, result.developments, now)
+    conn.executemany(
+        "UPDATE entries SET missing_polls = ? WHERE id = ?",
+        [(count, stored[key].id) for key, count in result.missing_counts.items()],
+    )
+    return RecordedPoll(poll_id, source_id, name, "not_modified", developments)
+
+
+def _insert_poll(conn, source_id, item, status, now, *, error=None, result=None) -> int:
+    counts = {"new": 0, "changed": 0, "removed": 0, "restored": 0}
+    for development in result.developments if result else []:
+        counts[development.event] += 1
+    cursor = conn.execute(
+        "INSERT INTO polls (source_id, started_at, finished_at, http_status, status, error, "
+        "strategy, entries_found, new, changed, removed, restored) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            source_id,
+            item.started_at,
+            now,
+            item.http_status,
+            status,
+            error or item.error,
+            item.strategy,
+            len(item.entries),
+            counts["new"],
+            counts["changed"],
+            counts["removed"],
+            counts["restored"],
+        ),
+    )
+    return cursor.lastrowid
+
+
+def _touch_seen(conn: sqlite3.Connection, source_id: int, now: str) -> None:
+    conn.execute(
+        "UPDATE entries SET last_seen_at = ? WHERE source_id = ? AND removed_at IS NULL "
+        "AND scrolled_out_at IS NULL",
+        (now, source_id),
+    )
+
+
+def _mark_present(conn: sqlite3.Connection, stored, entries: list[EntryItem], now: str) -> None:
+    """Entries on the page: seen now, not missing, and their non-content fields refreshed."""
+    conn.executemany(
+        "UPDATE entries SET last_seen_at = ?, missing_polls = 0, scrolled_out_at = NULL, "
+        "position = ?, pinned = ?, raw_hash = ? WHERE id = ?",
+        [
+            (now, e.position, int(e.pinned), e.raw_hash, stored[e.key].id)
+            for e in entries
+            if e.key in stored
+        ],
+    )
+
+
+def _apply(conn, source_id, poll_id, item, stored, developments: list[Development], now):
+    """Write the developments; new entries oldest first, so a lower id always means older."""
+    reports = []
+    ordered = sorted(developments, key=lambda d: (d.event != "new", -(d.entry.position if d.entry else 0)))
+    for development in ordered:
+        entry, old = development.entry, development.stored
+        if development.event == "new":
+            entry_id, revision = _insert_entry(conn, source_id, entry, now), 1
+            _insert_revision(conn, entry_id, 1, entry, now, poll_id)
+        elif development.event == "changed":
+            entry_id, revision = old.id, old.revision + 1
+            conn.execute(
+                "UPDATE entries SET title = ?, body = ?, content_hash = ?, revision = ?, url = ?, "
+                "published_at = ?, updated_at = ?, author = ? WHERE id = ?",
+                (
+                    entry.title,
+                    entry.body,
+                    entry.content_hash,
+                    revision,
+                    entry.url,
+                    to_utc(entry.published_at) or old.published_at,
+                    to_utc(entry.updated_at),
+                    entry.author,
+                    entry_id,
+                ),
+            )
+            _insert_revision(conn, entry_id, revision, entry, now, poll_id)
+        elif development.event == "removed":
+            entry_id, revision = old.id, old.revision
+            conn.execute("UPDATE entries SET removed_at = ? WHERE id = ?", (now, entry_id))
+        else:  # restored
+            entry_id, revision = old.id, old.revision
+            conn.execute("UPDATE entries SET removed_at = NULL WHERE id = ?", (entry_id,))
+        conn.execute(
+            "INSERT INTO events (poll_id, source_id, entry_id, event, revision, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (poll_id, source_id, entry_id, development.event, revision, now),
+        )
+        row = conn.execute(
+            "SELECT key, title, url, published_at FROM entries WHERE id = ?", (entry_id,)
+        ).fetchone()
+        reports.append(
+            {
+                "event": development.event,
+                "key": row[0],
+                "title": row[1] or "",
+                "url": row[2] or "",
+                "published_at": row[3],
+                "revision": revision,
+                "entry_id": entry_id,
+            }
+        )
+    return reports
+
+
+def _insert_entry(conn: sqlite3.Connection, source_id: int, entry: EntryItem, now: str) -> int:
+    cursor = conn.execute(
+        "INSERT INTO entries (source_id, key, url, title, body, author, published_at, updated_at, "
+        "first_seen_at, last_seen_at, revision, position, pinned, content_hash, raw_hash) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)",
+        (
+            source_id,
+            entry.key,
+            entry.url,
+            entry.title,
+            entry.body,
+            entry.author,
+            to_utc(entry.published_at),
+            to_utc(entry.updated_at),
+            now,
+            now,
+            entry.position,
+            int(entry.pinned),
+            entry.content_hash,
+            entry.raw_hash,
+        ),
+    )
+    return cursor.lastrowid
+
+
+def _insert_revision(conn, entry_id: int, revision: int, entry: EntryItem, now: str, poll_id: int):
+    conn.execute(
+        "INSERT INTO revisions (entry_id, revision, title, body, seen_at, poll_id) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (entry_id, revision, entry.title, entry.body, now, poll_id),
+    )

@@ -1,0 +1,59 @@
+"""The log line for each committed development: ``NEW <source> <published_at> <title> <url>``.
+
+Lines go to the ``tickerwatch.events`` logger with the development attached as ``extra``, so the
+CLI's formatter can print either the text line or one JSON object per line.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from crawler.cleaning import safe_for_log
+from crawler.items import PollItem
+
+events_logger = logging.getLogger("tickerwatch.events")
+logger = logging.getLogger(__name__)
+
+
+def development_line(source: str, development: dict) -> str:
+    """Scraped text is escaped here: a title must never forge a log line or drive a terminal."""
+    parts = [
+        development["event"].upper(),
+        safe_for_log(source),
+        development.get("published_at") or "-",
+        safe_for_log(development.get("title") or "", limit=200) or "-",
+        safe_for_log(development.get("url") or ""),
+    ]
+    return " ".join(parts)
+
+
+def report_poll(item: PollItem, recorded, *, baseline_summary: bool) -> None:
+    source = recorded.source_name
+    if recorded.status in ("error", "suspicious"):
+        logger.warning(
+            "%s %s (%s): %s",
+            recorded.status.upper(),
+            safe_for_log(source),
+            safe_for_log(item.source_url),
+            safe_for_log(recorded.warning or item.error or "unknown error"),
+            extra={"source": source, "status": recorded.status, "url": item.source_url},
+        )
+    if baseline_summary and recorded.baseline:
+        events_logger.info(
+            "BASELINE %s %d entries (strategy %s), future developments will be reported",
+            safe_for_log(source),
+            len(item.entries),
+            item.strategy or "-",
+            extra={
+                "development": {
+                    "event": "baseline",
+                    "source": source,
+                    "entries": len(item.entries),
+                    "strategy": item.strategy,
+                }
+            },
+        )
+        return
+    for development in recorded.developments:
+        payload = {"source": source, **development}
+        events_logger.info(development_line(source, development), extra={"development": payload})

@@ -1,0 +1,111 @@
+"""The database schema, a public contract: tables, indexes, FTS and versioned migrations."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import sqlite_utils
+
+SCHEMA_VERSION = 1
+
+# Each migration takes a database at version N-1 to N. Append, never edit: users' databases
+# were built by the old ones. Version 1 is the initial layout.
+_V1 = """
+CREATE TABLE IF NOT EXISTS sources (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    url TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL CHECK (kind IN ('liveblog', 'feed')),
+    created_at TEXT NOT NULL,
+    series TEXT,
+    etag TEXT,
+    last_modified TEXT,
+    body_hash TEXT
+);
+CREATE TABLE IF NOT EXISTS entries (
+    id INTEGER PRIMARY KEY,
+    source_id INTEGER NOT NULL REFERENCES sources(id),
+    key TEXT NOT NULL,
+    url TEXT,
+    title TEXT,
+    body TEXT,
+    author TEXT,
+    published_at TEXT,
+    updated_at TEXT,
+    first_seen_at TEXT NOT NULL,
+    last_seen_at TEXT NOT NULL,
+    removed_at TEXT,
+    scrolled_out_at TEXT,
+    revision INTEGER NOT NULL DEFAULT 1,
+    position INTEGER,
+    pinned INTEGER NOT NULL DEFAULT 0,
+    content_hash TEXT,
+    raw_hash TEXT,
+    missing_polls INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (source_id, key)
+);
+CREATE INDEX IF NOT EXISTS entries_source_published ON entries(source_id, published_at);
+CREATE TABLE IF NOT EXISTS revisions (
+    id INTEGER PRIMARY KEY,
+    entry_id INTEGER NOT NULL REFERENCES entries(id),
+    revision INTEGER NOT NULL,
+    title TEXT,
+    body TEXT,
+    seen_at TEXT NOT NULL,
+    poll_id INTEGER REFERENCES polls(id),
+    UNIQUE (entry_id, revision)
+);
+CREATE TABLE IF NOT EXISTS polls (
+    id INTEGER PRIMARY KEY,
+    source_id INTEGER NOT NULL REFERENCES sources(id),
+    started_at TEXT,
+    finished_at TEXT NOT NULL,
+    http_status INTEGER,
+    status TEXT NOT NULL CHECK (status IN ('ok', 'not_modified', 'error', 'suspicious')),
+    error TEXT,
+    strategy TEXT,
+    entries_found INTEGER NOT NULL DEFAULT 0,
+    new INTEGER NOT NULL DEFAULT 0,
+    changed INTEGER NOT NULL DEFAULT 0,
+    removed INTEGER NOT NULL DEFAULT 0,
+    restored INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS polls_source ON polls(source_id, id);
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY,
+    poll_id INTEGER NOT NULL REFERENCES polls(id),
+    source_id INTEGER NOT NULL REFERENCES sources(id),
+    entry_id INTEGER NOT NULL REFERENCES entries(id),
+    event TEXT NOT NULL CHECK (event IN ('new', 'changed', 'removed', 'restored')),
+    revision INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    notified_at TEXT
+);
+CREATE INDEX IF NOT EXISTS events_pending ON events(notified_at) WHERE notified_at IS NULL;
+"""
+
+MIGRATIONS: list[str] = [_V1]
+
+
+def migrate(db: sqlite_utils.Database) -> int:
+    """Bring the database up to SCHEMA_VERSION; each step commits with its version number."""
+    conn: sqlite3.Connection = db.conn
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise RuntimeError(
+            f"database schema version {version} is newer than this tickerwatch ({SCHEMA_VERSION})"
+        )
+    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in filter(str.strip, script.split(";")):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    if not db["entries_fts"].exists():
+        # FTS5 over titles and bodies, kept in sync by triggers that sqlite-utils creates.
+        db["entries"].enable_fts(["title", "body"], fts_version="FTS5", create_triggers=True)
+    return SCHEMA_VERSION

@@ -1,0 +1,173 @@
+"""The shared poll logic: one request per poll, one PollItem out, whatever happens in between."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import AsyncIterator
+
+import scrapy
+from scrapy.http import Response, TextResponse
+from twisted.python.failure import Failure
+
+from crawler.articles import extract_article
+from crawler.extractors import extract_liveblog
+from crawler.feeds import looks_like_feed, parse_feed
+from crawler.items import PollItem
+from crawler.storage import store_for, utcnow
+
+logger = logging.getLogger(__name__)
+
+
+def describe_failure(failure: Failure) -> str:
+    """One line a user can act on: the error class and its message."""
+    error = failure.value
+    text = str(error) or error.__class__.__name__
+    return f"{error.__class__.__name__}: {text}"[:500]
+
+
+class PollSpider(scrapy.Spider):
+    """Turns a poll request into exactly one PollItem (ok, not_modified or error)."""
+
+    name = "poll"
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        """The daemon's spider starts empty: the poll engine feeds it one request per poll."""
+        return
+        yield
+
+    def poll_request(
+        self,
+        url: str,
+        *,
+        kind: str = "auto",
+        source_name: str | None = None,
+        site: str | None = None,
+        token: str | None = None,
+        max_articles: int | None = None,
+        timeout: float | None = None,
+    ) -> scrapy.Request:
+        meta = {
+            "tw_source_url": url,
+            "tw_kind": kind,
+            "tw_source_name": source_name,
+            "tw_site": site,
+            "tw_token": token,
+            "tw_started_at": utcnow(),
+            "tw_max_articles": max_articles,
+            # Errors are polls too: the callback records 4xx/5xx instead of Scrapy dropping them.
+            "handle_httpstatus_all": True,
+        }
+        if timeout:
+            meta["download_timeout"] = timeout
+        return scrapy.Request(
+            url, callback=self.parse_poll, errback=self.poll_failed, dont_filter=True, meta=meta
+        )
+
+    def _item(self, meta: dict, kind: str | None = None) -> PollItem:
+        state = meta.get("tw_state") or {}
+        return PollItem(
+            source_url=meta["tw_source_url"],
+            kind=kind or (meta["tw_kind"] if meta["tw_kind"] != "auto" else state.get("kind"))
+            or "liveblog",
+            source_name=meta.get("tw_source_name"),
+            started_at=meta.get("tw_started_at"),
+            token=meta.get("tw_token"),
+        )
+
+    def poll_failed(self, failure: Failure):
+        meta = failure.request.meta if hasattr(failure, "request") else {}
+        item = self._item(meta)
+        item.status = "error"
+        item.error = describe_failure(failure)
+        yield item
+
+    async def parse_poll(self, response: Response) -> AsyncIterator[PollItem]:
+        item = self._item(response.meta)
+        item.http_status = response.status
+        if response.status == 304:
+            item.status = "not_modified"
+            yield item
+            return
+        if not 200 <= response.status < 300:
+            item.status, item.error = "error", f"HTTP {response.status}"
+            yield item
+            return
+        body_hash = hashlib.sha256(response.body).hexdigest()
+        state = response.meta.get("tw_state") or {}
+        if state.get("body_hash") == body_hash:
+            # Same bytes as last time: no parsing, no extraction, no diff.
+            item.status = "not_modified"
+            yield item
+            return
+        item.body_hash = body_hash
+        item.etag = _header(response, b"ETag")
+        item.last_modified = _header(response, b"Last-Modified")
+        if not response.body.strip():
+            item.status, item.error = "error", "empty body"
+            yield item
+            return
+        content_type = _header(response, b"Content-Type")
+        kind = response.meta["tw_kind"]
+        if kind == "auto":
+            kind = state.get("kind") or ("feed" if looks_like_feed(response.body, content_type) else "liveblog")
+        item.kind = kind
+        try:
+            if kind == "feed":
+                await self._parse_feed(response, item, content_type)
+            else:
+                self._parse_liveblog(response, item)
+        except Exception as error:  # an extractor bug must cost one poll, never the daemon
+            logger.exception("extraction failed for %s", item.source_url)
+            item.status, item.error = "error", f"extraction failed: {error.__class__.__name__}: {error}"
+            item.entries = []
+        yield item
+
+    def _parse_liveblog(self, response: Response, item: PollItem) -> None:
+        if not isinstance(response, TextResponse):
+            ctype = _header(response, b"Content-Type") or "unknown"
+            item.status, item.error = "error", f"not an HTML page (Content-Type: {ctype})"
+            return
+        extraction = extract_liveblog(response.text, response.url, site=response.meta.get("tw_site"))
+        item.strategy = extraction.strategy
+        item.entries = extraction.entries
+        if not extraction.entries:
+            item.error = extraction.reason or "no entries found"
+
+    async def _parse_feed(self, response: Response, item: PollItem, content_type: str | None) -> None:
+        result = parse_feed(response.body, response.url, content_type)
+        if result.error:
+            item.status, item.error = "error", result.error
+            return
+        item.strategy = "feed"
+        item.entries = result.entries
+        limit = response.meta.get("tw_max_articles")
+        if limit is None:
+            limit = self.settings.getint("TICKERWATCH_MAX_ARTICLES")
+        candidates = [e for e in item.entries if e.article_url]
+        if not candidates or limit <= 0:
+            return
+        known = store_for(self.crawler).known_keys(item.source_url, [e.key for e in candidates])
+        for entry in [e for e in candidates if e.key not in known][:limit]:
+            await self._fetch_article(entry)
+
+    async def _fetch_article(self, entry) -> None:
+        """Full text for a new feed item; a failure keeps the feed's own summary."""
+        request = scrapy.Request(entry.article_url, dont_filter=True, meta={"tw_article": True})
+        try:
+            response = await self.crawler.engine.download_async(request)
+        except Exception as error:
+            logger.info("article fetch failed for %s: %s", entry.article_url, error)
+            return
+        if response.status != 200:
+            return
+        article = extract_article(response.body, response.url)
+        if article and article.text and len(article.text) > len(entry.body or ""):
+            entry.body = article.text
+            entry.author = entry.author or article.author or ""
+            entry.published_at = entry.published_at or article.published_at
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None

@@ -1,0 +1,218 @@
+"""All SQL lives here: opening the database, reading a source's state, writing one poll atomically."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import sqlite_utils
+
+from crawler.schema import migrate
+
+DEFAULT_DB = Path("data") / "tickerwatch.db"
+BUSY_TIMEOUT_MS = 30_000
+# A reader that holds a snapshot (datasette) keeps the WAL growing; past this many pages we
+# checkpoint after a write, which also truncates the file when no reader is in the way.
+WAL_CHECKPOINT_PAGES = 4_000
+
+
+def default_db_path() -> Path:
+    """Where the database lives unless --db says otherwise: TICKERWATCH_DB, else data/."""
+    return Path(os.environ.get("TICKERWATCH_DB") or DEFAULT_DB)
+
+
+def store_for(crawler) -> Store:
+    """The crawler's one Store, opened on first use at the TICKERWATCH_DB setting."""
+    store = getattr(crawler, "_tickerwatch_store", None)
+    if store is None:
+        path = crawler.settings.get("TICKERWATCH_DB") or default_db_path()
+        store = crawler._tickerwatch_store = Store(path)
+    return store
+
+
+def close_store(crawler) -> None:
+    store = getattr(crawler, "_tickerwatch_store", None)
+    if store is not None:
+        crawler._tickerwatch_store = None
+        store.close()
+
+
+def utcnow() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def to_utc(value: str | None) -> str | None:
+    """Store every time in UTC so that text order is time order in SQL."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        return None
+    return parsed.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def source_name_for(url: str) -> str:
+    """A readable default name for a new source: host plus path, without scheme or query."""
+    parts = urlsplit(url)
+    path = parts.path.rstrip("/")
+    return f"{parts.netloc}{path}" or url
+
+
+@dataclass
+class StoredEntry:
+    """The stored state of one entry that the diff needs."""
+
+    id: int
+    key: str
+    title: str
+    body: str
+    content_hash: str | None
+    raw_hash: str | None
+    published_at: str | None
+    removed_at: str | None
+    missing_polls: int
+    revision: int
+
+
+class Store:
+    """One connection to the Tickerwatch database; writes go through :meth:`transaction`."""
+
+    def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
+        self.path = Path(path)
+        if readonly:
+            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None)
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        self.db = sqlite_utils.Database(conn)
+        if not readonly:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            migrate(self.db)
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        return self.db.conn
+
+    def close(self) -> None:
+        try:
+            self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error:
+            pass
+        self.conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE: take the write lock up front so a reader can never deadlock us."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+        self._maybe_checkpoint()
+
+    def _maybe_checkpoint(self) -> None:
+        busy, log_pages, _ = self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        if not busy and log_pages > WAL_CHECKPOINT_PAGES:
+            self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    # --- sources -----------------------------------------------------------------------
+
+    def source(self, url: str) -> dict | None:
+        row = self.conn.execute("SELECT * FROM sources WHERE url = ?", (url,)).fetchone()
+        return self._row(row, "sources") if row else None
+
+    def source_by_name(self, name: str) -> dict | None:
+        row = self.conn.execute("SELECT * FROM sources WHERE name = ?", (name,)).fetchone()
+        return self._row(row, "sources") if row else None
+
+    def ensure_source(
+        self, conn: sqlite3.Connection, url: str, kind: str, name: str | None
+    ) -> tuple[int, bool]:
+        """The source's id, creating it on first sight; the bool says it was just created."""
+        row = conn.execute("SELECT id, kind FROM sources WHERE url = ?", (url,)).fetchone()
+        if row:
+            if kind in ("liveblog", "feed") and row[1] != kind:
+                conn.execute("UPDATE sources SET kind = ? WHERE id = ?", (kind, row[0]))
+            return row[0], False
+        name = name or source_name_for(url)
+        taken = {r[0] for r in conn.execute("SELECT name FROM sources WHERE name LIKE ?", (name + "%",))}
+        unique, n = name, 2
+        while unique in taken:
+            unique, n = f"{name}-{n}", n + 1
+        cursor = conn.execute(
+            "INSERT INTO sources (name, url, kind, created_at) VALUES (?, ?, ?, ?)",
+            (unique, url, kind if kind in ("liveblog", "feed") else "liveblog", utcnow()),
+        )
+        return cursor.lastrowid, True
+
+    def fetch_state(self, url: str) -> dict:
+        """What the next request needs: validators for a conditional GET and the last body hash."""
+        row = self.conn.execute(
+            "SELECT id, name, kind, etag, last_modified, body_hash FROM sources WHERE url = ?",
+            (url,),
+        ).fetchone()
+        if not row:
+            return {}
+        keys = ("source_id", "name", "kind", "etag", "last_modified", "body_hash")
+        return dict(zip(keys, row, strict=True))
+
+    # --- entries -----------------------------------------------------------------------
+
+    def raw_hashes(self, url: str) -> dict[str, str]:
+        """key -> raw fragment hash, so unchanged fragments skip cleaning entirely."""
+        rows = self.conn.execute(
+            "SELECT e.key, e.raw_hash FROM entries e JOIN sources s ON s.id = e.source_id "
+            "WHERE s.url = ?",
+            (url,),
+        )
+        return {key: raw for key, raw in rows if raw}
+
+    def known_keys(self, url: str, keys: list[str]) -> set[str]:
+        """Which of these keys the source already stores (the feed spider fetches articles for the rest)."""
+        source = self.conn.execute("SELECT id FROM sources WHERE url = ?", (url,)).fetchone()
+        if not source or not keys:
+            return set()
+        found: set[str] = set()
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                f"SELECT key FROM entries WHERE source_id = ? AND key IN ({marks})",
+                (source[0], *chunk),
+            )
+            found.update(r[0] for r in rows)
+        return found
+
+    def stored_entries(self, conn: sqlite3.Connection, source_id: int) -> dict[str, StoredEntry]:
+        rows = conn.execute(
+            "SELECT id, key, title, body, content_hash, raw_hash, published_at, removed_at, "
+            "missing_polls, revision FROM entries WHERE source_id = ?",
+            (source_id,),
+        )
+        return {row[1]: StoredEntry(*row) for row in rows}
+
+    def last_healthy_count(self, conn: sqlite3.Connection, source_id: int) -> int | None:
+        row = conn.execute(
+            "SELECT entries_found FROM polls WHERE source_id = ? AND status = 'ok' "
+            "ORDER BY id DESC LIMIT 1",
+            (source_id,),
+        ).fetchone()
+        return row[0] if row else None
+
+    def _row(self, row: tuple, table: str) -> dict:
+        columns = [c.name for c in self.db[table].columns]
+        return dict(zip(columns, row, strict=True))

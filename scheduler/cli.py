@@ -1,0 +1,141 @@
+"""The ``tickerwatch`` command: a thin click layer over the poll engine and the queries."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import click
+
+from crawler.cleaning import safe_for_log
+from crawler.queries import list_entries
+from crawler.storage import Store, default_db_path
+from scheduler.durations import parse_duration
+from scheduler.logs import setup_logging
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="SQLite database (default: $TICKERWATCH_DB or data/tickerwatch.db).",
+)
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Development lines as text or one JSON object per line.",
+)
+@click.version_option(package_name="tickerwatch")
+@click.pass_context
+def main(ctx: click.Context, db_path: Path | None, log_format: str) -> None:
+    """Tickerwatch: monitor liveblogs and feeds, store every entry and every revision."""
+    ctx.obj = {"db": db_path or default_db_path(), "log_format": log_format}
+
+
+@main.command()
+@click.argument("urls", nargs=-1, required=True)
+@click.option(
+    "--kind", type=click.Choice(["auto", "liveblog", "feed"]), default="auto", show_default=True
+)
+@click.option("--site", help="Force one site adapter (see `tickerwatch sites`).")
+@click.option("--name", help="Source name for a new URL (default: host and path).")
+@click.option("--timeout", type=float, default=30.0, show_default=True, help="Seconds per poll.")
+@click.pass_obj
+def poll(
+    obj: dict, urls: tuple[str, ...], kind: str, site: str | None, name: str | None, timeout: float
+) -> None:
+    """Poll each URL once, store the developments, print one line per development."""
+    from scheduler.engine import PollEngine, make_settings
+    from scheduler.reactor import run
+
+    setup_logging(obj["log_format"], events_to_stdout=True)
+    if name and len(urls) > 1:
+        raise click.UsageError("--name names one source: give one URL with it")
+
+    async def poll_all() -> int:
+        engine = PollEngine(make_settings(obj["db"]))
+        await engine.start()
+        failures = 0
+        try:
+            outcomes = await asyncio.gather(
+                *(
+                    engine.poll_async(url, kind=kind, site=site, source_name=name, timeout=timeout)
+                    for url in urls
+                ),
+                return_exceptions=True,
+            )
+            for url, outcome in zip(urls, outcomes, strict=True):
+                if isinstance(outcome, BaseException):
+                    click.echo(f"error: {safe_for_log(url)}: {safe_for_log(str(outcome))}", err=True)
+                    failures += 1
+                elif outcome.status == "error":
+                    failures += 1  # the report pipeline already logged source, URL and reason
+        finally:
+            await engine.stop()
+        return failures
+
+    failures = run(poll_all)
+    sys.exit(1 if failures else 0)
+
+
+@main.command()
+@click.option("--source", help="Only this source (by name).")
+@click.option("--since", help="Only entries newer than this, e.g. 30m, 2h, 1d.")
+@click.option("--search", help="Full-text search over titles and bodies.")
+@click.option("--limit", type=int, default=None, help="At most this many entries.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True
+)
+@click.pass_obj
+def entries(
+    obj: dict, source: str | None, since: str | None, search: str | None, limit: int | None, fmt: str
+) -> None:
+    """What is stored, newest first."""
+    store = open_existing(obj["db"])
+    cutoff = None
+    if since:
+        try:
+            seconds = parse_duration(since)
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="--since") from None
+        cutoff = (datetime.now(UTC) - timedelta(seconds=seconds)).isoformat(timespec="seconds")
+    rows = list_entries(store, source=source, since=cutoff, search=search, limit=limit)
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["id"])
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        for row in rows:
+            flags = ("R" if row["removed_at"] else "") + ("P" if row["pinned"] else "")
+            click.echo(
+                "  ".join(
+                    [
+                        (row["published_at"] or row["first_seen_at"] or "-")[:19],
+                        safe_for_log(row["source"], limit=30),
+                        f"r{row['revision']}{flags}",
+                        safe_for_log(row["title"] or (row["body"] or "")[:80], limit=90),
+                        safe_for_log(row["url"] or ""),
+                    ]
+                )
+            )
+
+
+def open_existing(db_path: Path) -> Store:
+    """Reading commands never create a database by accident: a typo in --db is an error."""
+    if not Path(db_path).exists():
+        raise click.ClickException(f"no database at {db_path} (poll something first, or use --db)")
+    return Store(db_path)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

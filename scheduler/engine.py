@@ -1,0 +1,136 @@
+"""The poll engine: one Scrapy crawler kept alive for the whole process, fed one request per poll.
+
+Twisted's reactor cannot be restarted and a fresh crawler costs about half a second of CPU, so
+the daemon, the ``poll`` command and the benchmark all start this engine once and call
+:meth:`PollEngine.poll` as often as they like. A poll resolves when its PollItem has been
+diffed, committed and reported by the item pipelines.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler, CrawlerRunner
+from scrapy.exceptions import DontCloseSpider
+from scrapy.settings import Settings
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet import defer
+from twisted.python.failure import Failure
+
+from crawler.items import PollItem
+from crawler.spiders.base import PollSpider, describe_failure
+from crawler.storage import close_store
+
+logger = logging.getLogger(__name__)
+
+# A poll that neither finishes nor fails within its download timeout plus this margin is
+# abandoned, so a wedged request can never keep a source "in flight" forever.
+POLL_MARGIN_SECONDS = 60
+
+
+def make_settings(db_path: str | None = None, **overrides: Any) -> Settings:
+    """The project's settings (crawler/settings.py) with the database and any overrides."""
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    if db_path:
+        settings.set("TICKERWATCH_DB", str(db_path), priority="cmdline")
+    for name, value in overrides.items():
+        settings.set(name, value, priority="cmdline")
+    return settings
+
+
+class PollEngine:
+    """Owns the one crawler; :meth:`poll` returns a Deferred that fires with the stored PollItem."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.runner = CrawlerRunner(settings)
+        self.crawler: Crawler | None = None
+        self._pending: dict[str, defer.Deferred] = {}
+        self._finished: defer.Deferred | None = None
+
+    @property
+    def spider(self) -> PollSpider:
+        assert self.crawler is not None and self.crawler.spider is not None
+        return self.crawler.spider  # type: ignore[return-value]
+
+    async def start(self) -> None:
+        crawler = self.runner.create_crawler(PollSpider)
+        opened: defer.Deferred = defer.Deferred()
+        crawler.signals.connect(lambda spider: opened.callback(None), signals.spider_opened)
+        crawler.signals.connect(self._keep_open, signals.spider_idle)
+        crawler.signals.connect(self._on_item, signals.item_scraped)
+        crawler.signals.connect(self._on_item, signals.item_dropped)
+        crawler.signals.connect(self._on_item_error, signals.item_error)
+        crawler.signals.connect(self._on_spider_error, signals.spider_error)
+        self.crawler = crawler
+        self._finished = self.runner.crawl(crawler)
+        await maybe_deferred_to_future(opened)
+
+    async def stop(self) -> None:
+        if self.crawler is None:
+            return
+        for token, pending in list(self._pending.items()):
+            self._pending.pop(token, None)
+            pending.errback(Failure(RuntimeError("poll abandoned: engine stopping")))
+        if self.crawler.crawling:
+            await self.crawler.stop_async()
+        if self._finished is not None:
+            await maybe_deferred_to_future(self._finished)
+        close_store(self.crawler)
+        self.crawler = None
+
+    def poll(self, url: str, **options: Any) -> defer.Deferred:
+        """Queue one poll of ``url``; options go to :meth:`PollSpider.poll_request`."""
+        assert self.crawler is not None and self.crawler.engine is not None, "engine not started"
+        token = uuid.uuid4().hex
+        result: defer.Deferred = defer.Deferred()
+        self._pending[token] = result
+        request = self.spider.poll_request(url, token=token, **options)
+        timeout = request.meta.get("download_timeout") or self.settings.getfloat("DOWNLOAD_TIMEOUT")
+        from twisted.internet import reactor
+
+        call = reactor.callLater(timeout + POLL_MARGIN_SECONDS, self._expire, token, url)
+        result.addBoth(lambda outcome: (call.active() and call.cancel(), outcome)[1])
+        self.crawler.engine.crawl(request)
+        return result
+
+    async def poll_async(self, url: str, **options: Any) -> PollItem:
+        return await maybe_deferred_to_future(self.poll(url, **options))
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._pending)
+
+    # --- signal handlers ---------------------------------------------------------------
+
+    def _keep_open(self, spider: Spider) -> None:
+        raise DontCloseSpider
+
+    def _resolve(self, token: str | None, outcome: Any) -> None:
+        pending = self._pending.pop(token, None) if token else None
+        if pending is not None:
+            if isinstance(outcome, Failure):
+                pending.errback(outcome)
+            else:
+                pending.callback(outcome)
+
+    def _on_item(self, item: Any, **kwargs: Any) -> None:
+        if isinstance(item, PollItem):
+            self._resolve(item.token, item)
+
+    def _on_item_error(self, item: Any, response: Any, spider: Spider, failure: Failure) -> None:
+        logger.error("storing the poll of %s failed: %s", getattr(item, "source_url", "?"),
+                     describe_failure(failure))
+        if isinstance(item, PollItem):
+            self._resolve(item.token, failure)
+
+    def _on_spider_error(self, failure: Failure, response: Any, spider: Spider) -> None:
+        token = response.meta.get("tw_token") if response is not None else None
+        self._resolve(token, failure)
+
+    def _expire(self, token: str, url: str) -> None:
+        self._resolve(token, Failure(TimeoutError(f"poll of {url} did not finish in time")))

@@ -1,0 +1,85 @@
+"""Logging set-up for the CLI and the daemon: plain development lines or JSON lines."""
+
+from __future__ import annotations
+
+import json
+import logging
+import logging.handlers
+import sys
+from datetime import UTC, datetime
+
+from crawler.cleaning import safe_for_log
+
+
+class TextFormatter(logging.Formatter):
+    """Development lines as they are (``NEW source time title url``); other records prefixed."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        if hasattr(record, "development"):
+            return message
+        stamp = datetime.fromtimestamp(record.created, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        line = f"{stamp} {record.levelname} {record.name}: {message}"
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line; a development's fields are top-level keys."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        payload: dict = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+        }
+        development = getattr(record, "development", None)
+        if development:
+            payload.update(development)
+        else:
+            payload["message"] = safe_for_log(record.getMessage())
+            for key in ("source", "status", "url"):
+                if hasattr(record, key):
+                    payload[key] = getattr(record, key)
+        if record.exc_info:
+            payload["exception"] = self.formatException(record.exc_info)
+        # ensure_ascii escapes every control and bidi character: a JSON line cannot be forged.
+        return json.dumps(payload, ensure_ascii=True, default=str)
+
+
+def setup_logging(
+    fmt: str = "text",
+    *,
+    level: int = logging.INFO,
+    log_file: str | None = None,
+    events_to_stdout: bool = False,
+    quiet_scrapy: bool = True,
+) -> None:
+    """stderr (and optionally a rotating file) for everything; ``events_to_stdout`` sends the
+    development lines to stdout instead, for one-shot commands whose output is the result."""
+    formatter = JsonFormatter() if fmt == "json" else TextFormatter()
+    events = logging.getLogger("tickerwatch.events")
+    for handler in list(events.handlers):
+        events.removeHandler(handler)
+    events.propagate = not events_to_stdout
+    if events_to_stdout:
+        out = logging.StreamHandler(sys.stdout)
+        out.setFormatter(formatter)
+        events.addHandler(out)
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if log_file:
+        handlers.append(
+            logging.handlers.RotatingFileHandler(log_file, maxBytes=10_000_000, backupCount=5)
+        )
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    for handler in handlers:
+        handler.setFormatter(formatter)
+        root.addHandler(handler)
+    root.setLevel(level)
+    if quiet_scrapy:
+        # Scrapy's per-request chatter is not what a monitor's user reads; warnings still show.
+        for name in ("scrapy", "twisted", "py.warnings", "trafilatura", "htmldate"):
+            logging.getLogger(name).setLevel(logging.WARNING)

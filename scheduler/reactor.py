@@ -1,0 +1,35 @@
+"""Runs a coroutine on Scrapy's asyncio Twisted reactor, once per process."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from scrapy.utils.reactor import install_reactor
+
+T = TypeVar("T")
+
+ASYNCIO_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+
+
+def run(main: Callable[[], Awaitable[T]]) -> T:
+    """Install the reactor, run ``main()`` to completion, stop the reactor, return the result."""
+    install_reactor(ASYNCIO_REACTOR)
+    from twisted.internet import defer, reactor
+
+    outcome: dict[str, Any] = {}
+
+    def finish(result: Any) -> None:
+        outcome["result"] = result
+        if reactor.running:
+            reactor.stop()
+
+    def begin() -> None:
+        defer.ensureDeferred(main()).addBoth(finish)
+
+    reactor.callWhenRunning(begin)
+    reactor.run(installSignalHandlers=True)
+    result = outcome.get("result")
+    if hasattr(result, "raiseException"):
+        result.raiseException()
+    return result

@@ -1,0 +1,50 @@
+"""Shared fixtures: the loopback server, the real pages from ../shared, and the CLI as a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.loopback import LoopbackServer
+
+REPO = Path(__file__).resolve().parents[1]
+REAL = REPO.parent / "shared" / "fixtures" / "real"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def real_manifest() -> dict:
+    if not REAL.is_dir():
+        return {"liveblogs": [], "non_liveblogs": [], "feeds": []}
+    return json.loads((REAL / "manifest.json").read_text())
+
+
+needs_real = pytest.mark.skipif(
+    not REAL.is_dir(), reason="../shared/fixtures/real is not beside this checkout"
+)
+
+
+@pytest.fixture
+def server():
+    with LoopbackServer() as srv:
+        yield srv
+
+
+@pytest.fixture
+def db_path(tmp_path) -> Path:
+    return tmp_path / "tw.db"
+
+
+def tickerwatch(*args: str, db: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run the real CLI in a child process, as a user would."""
+    command = [sys.executable, "-m", "scheduler.cli"]
+    if db is not None:
+        command += ["--db", str(db)]
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    return subprocess.run(
+        command + list(args), capture_output=True, text=True, timeout=timeout, cwd=REPO, env=env
+    )

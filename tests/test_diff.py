@@ -1,0 +1,78 @@
+"""The diff rules on their own: new, changed, removed after two misses, scrolled out, suspicious."""
+
+from crawler.diff import diff_entries
+from crawler.items import EntryItem
+from crawler.storage import StoredEntry
+
+
+def stored(key, id_, published, *, hash_="h", missing=0, removed=None):
+    return StoredEntry(id_, key, "t", "b", hash_, "r", published, removed, missing, 1)
+
+
+def entry(key, published, content_hash=None):
+    return EntryItem(key=key, published_at=published, content_hash=content_hash)
+
+
+STORE = {
+    "a": stored("a", 1, "2024-01-01T10:00:00+00:00"),
+    "b": stored("b", 2, "2024-01-01T11:00:00+00:00"),
+    "c": stored("c", 3, "2024-01-01T12:00:00+00:00"),
+}
+
+
+def run(extracted, store=STORE, hashes=None, last=3):
+    return diff_entries(store, extracted, content_hashes=hashes or {}, last_healthy_count=last)
+
+
+def events(result):
+    return sorted((d.event, d.key) for d in result.developments)
+
+
+def test_new_and_unchanged():
+    result = run([entry("d", "2024-01-01T13:00:00+00:00"), entry("c", "2024-01-01T12:00:00+00:00"),
+                  entry("b", "2024-01-01T11:00:00+00:00"), entry("a", "2024-01-01T10:00:00+00:00")])
+    assert result.status == "ok"
+    assert events(result) == [("new", "d")]
+
+
+def test_changed_only_when_content_hash_differs():
+    page = [entry("c", "2024-01-01T12:00:00+00:00"), entry("b", "2024-01-01T11:00:00+00:00"),
+            entry("a", "2024-01-01T10:00:00+00:00")]
+    assert events(run(page, hashes={"b": "h"})) == []
+    assert events(run(page, hashes={"b": "other"})) == [("changed", "b")]
+
+
+def test_missing_inside_window_counts_then_removes():
+    page = [entry("c", "2024-01-01T12:00:00+00:00"), entry("a", "2024-01-01T10:00:00+00:00")]
+    first = run(page, last=2)
+    assert events(first) == [] and first.missing_counts == {"b": 1}
+    store = dict(STORE, b=stored("b", 2, "2024-01-01T11:00:00+00:00", missing=1))
+    second = run(page, store=store, last=2)
+    assert events(second) == [("removed", "b")]
+
+
+def test_older_than_window_is_scrolled_out_not_removed():
+    page = [entry("c", "2024-01-01T12:00:00+00:00"), entry("b", "2024-01-01T11:00:00+00:00")]
+    store = dict(STORE, a=stored("a", 1, "2024-01-01T10:00:00+00:00", missing=1))
+    result = run(page, store=store)
+    assert events(result) == [] and result.missing_counts == {"a": 0}
+
+
+def test_without_times_storage_order_decides():
+    store = {k: stored(k, i, None) for i, k in enumerate("abc", start=1)}
+    result = run([entry("c", None), entry("a", None)], store=store, last=2)
+    assert result.missing_counts == {"b": 1}
+    result = run([entry("c", None), entry("b", None)], store=store, last=2)
+    assert result.missing_counts == {} and result.scrolled_out == ["a"]
+
+
+def test_empty_or_shrunken_page_is_suspicious_and_removes_nothing():
+    assert run([]).status == "suspicious"
+    shrunk = run([entry("c", "2024-01-01T12:00:00+00:00")], last=10)
+    assert shrunk.status == "suspicious" and shrunk.missing_counts == {} and events(shrunk) == []
+
+
+def test_removed_entry_that_returns_is_restored():
+    store = dict(STORE, b=stored("b", 2, "2024-01-01T11:00:00+00:00", removed="2024-01-02"))
+    page = [entry(k, STORE[k].published_at) for k in "cba"]
+    assert events(run(page, store=store)) == [("restored", "b")]
