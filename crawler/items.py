@@ -49,6 +49,7 @@ class PollItem:
     etag: str | None = None
     last_modified: str | None = None
     body_hash: str | None = None
+    retry_after: str | None = None  # the server's Retry-After on 429/503, for the scheduler
     # Filled by the pipelines.
     developments: list[dict] = field(default_factory=list)
     poll_id: int | None = None

@@ -91,6 +91,7 @@ class PollSpider(scrapy.Spider):
             return
         if not 200 <= response.status < 300:
             item.status, item.error = "error", f"HTTP {response.status}"
+            item.retry_after = _header(response, b"Retry-After")
             yield item
             return
         body_hash = hashlib.sha256(response.body).hexdigest()
