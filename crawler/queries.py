@@ -52,8 +52,16 @@ def list_entries(
     return _rows(store.conn.execute(sql, params))
 
 
-def events_after(store: Store, after_id: int, *, source: str | None = None, limit: int = 500) -> list[dict]:
-    """Developments committed after event ``after_id``, oldest first (what ``tail`` follows)."""
+def events_after(
+    store: Store,
+    after_id: int,
+    *,
+    source: str | None = None,
+    limit: int = 500,
+    newest: bool = False,
+) -> list[dict]:
+    """Developments committed after event ``after_id``, oldest first (what ``tail`` follows);
+    ``newest`` takes the last ``limit`` of them instead of the first."""
     sql = (
         "SELECT ev.id, ev.event, ev.revision, ev.created_at, s.name AS source, e.key, e.title, "
         "e.url, e.published_at, ev.poll_id FROM events ev JOIN entries e ON e.id = ev.entry_id "
@@ -63,9 +71,10 @@ def events_after(store: Store, after_id: int, *, source: str | None = None, limi
     if source:
         sql += " AND s.name = ?"
         params.append(source)
-    sql += " ORDER BY ev.id LIMIT ?"
+    sql += f" ORDER BY ev.id {'DESC' if newest else ''} LIMIT ?"
     params.append(limit)
-    return _rows(store.conn.execute(sql, params))
+    rows = _rows(store.conn.execute(sql, params))
+    return rows[::-1] if newest else rows
 
 
 def last_event_id(store: Store) -> int:
@@ -73,16 +82,55 @@ def last_event_id(store: Store) -> int:
 
 
 def source_status(store: Store) -> list[dict]:
-    """Per source: last poll and its outcome, error streak, live entries."""
-    sql = """
+    """Per source: last poll and its outcome, next due time, error streak, live entries."""
+    next_due = "s.next_due_at" if _has_column(store, "sources", "next_due_at") else "NULL"
+    sql = f"""
     SELECT s.id, s.name, s.url, s.kind,
       (SELECT finished_at FROM polls p WHERE p.source_id = s.id ORDER BY id DESC LIMIT 1) AS last_poll,
       (SELECT status FROM polls p WHERE p.source_id = s.id ORDER BY id DESC LIMIT 1) AS last_status,
       (SELECT error FROM polls p WHERE p.source_id = s.id ORDER BY id DESC LIMIT 1) AS last_error,
-      (SELECT count(*) FROM polls p WHERE p.source_id = s.id AND p.status = 'error' AND p.id >
-         coalesce((SELECT max(id) FROM polls q WHERE q.source_id = s.id AND q.status != 'error'), 0)
-      ) AS error_streak,
+      {next_due} AS next_due,
+      ({_ERROR_STREAK}) AS error_streak,
       (SELECT count(*) FROM entries e WHERE e.source_id = s.id AND e.removed_at IS NULL) AS live_entries
     FROM sources s ORDER BY s.name
     """
     return _rows(store.conn.execute(sql))
+
+
+# Errors since the last poll that was not an error.
+_ERROR_STREAK = """SELECT count(*) FROM polls p WHERE p.source_id = s.id AND p.status = 'error' AND p.id >
+         coalesce((SELECT max(id) FROM polls q WHERE q.source_id = s.id AND q.status != 'error'), 0)"""
+
+
+def schedule_state(store: Store, url: str) -> dict | None:
+    """What the daemon needs to place a source after a restart: last poll, streak, stored plan."""
+    sql = f"""
+    SELECT s.next_due_at,
+      (SELECT finished_at FROM polls p WHERE p.source_id = s.id ORDER BY id DESC LIMIT 1) AS last_poll,
+      (SELECT http_status FROM polls p WHERE p.source_id = s.id ORDER BY id DESC LIMIT 1) AS last_http,
+      ({_ERROR_STREAK}) AS error_streak
+    FROM sources s WHERE s.url = ?
+    """
+    rows = _rows(store.conn.execute(sql, (url,)))
+    return rows[0] if rows else None
+
+
+def pending_events(store: Store, *, limit: int = 200) -> list[dict]:
+    """The notification outbox: events not yet notified, oldest first.
+
+    ``baseline`` marks events of a source's first healthy poll, which the daemon reports as one
+    summary line and never as notifications.
+    """
+    sql = """
+    SELECT ev.id, ev.poll_id, ev.event, ev.revision, ev.created_at, ev.entry_id,
+      s.name AS source, s.url AS source_url, e.key, e.title, e.url, e.published_at,
+      NOT EXISTS (SELECT 1 FROM polls p WHERE p.source_id = ev.source_id AND p.status = 'ok'
+                  AND p.id < ev.poll_id) AS baseline
+    FROM events ev JOIN entries e ON e.id = ev.entry_id JOIN sources s ON s.id = ev.source_id
+    WHERE ev.notified_at IS NULL ORDER BY ev.id LIMIT ?
+    """
+    return _rows(store.conn.execute(sql, (limit,)))
+
+
+def _has_column(store: Store, table: str, column: str) -> bool:
+    return any(row[1] == column for row in store.conn.execute(f"PRAGMA table_info({table})"))

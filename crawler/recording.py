@@ -27,7 +27,9 @@ def record_poll(store: Store, item: PollItem) -> RecordedPoll:
     """Diff and store one poll atomically: a crash anywhere leaves the database as it was."""
     now = utcnow()
     with store.transaction() as conn:
-        source_id, _created = store.ensure_source(conn, item.source_url, item.kind, item.source_name)
+        source_id, _created = store.ensure_source(
+            conn, item.source_url, item.kind, item.source_name
+        )
         name = conn.execute("SELECT name FROM sources WHERE id = ?", (source_id,)).fetchone()[0]
         if item.status == "error":
             poll_id = _insert_poll(conn, source_id, item, item.status, now)
@@ -88,6 +90,12 @@ def _record_unchanged(store, conn, source_id, name, item, now) -> RecordedPoll:
         if count >= REMOVAL_AFTER:
             result.developments.append(Development("removed", old.key, stored=old))
     poll_id = _insert_poll(conn, source_id, item, "not_modified", now, result=result)
+    if item.etag or item.last_modified:
+        # Validators can appear on an unchanged body (the server just started sending them).
+        conn.execute(
+            "UPDATE sources SET etag = ?, last_modified = ? WHERE id = ?",
+            (item.etag, item.last_modified, source_id),
+        )
     developments = _apply(conn, source_id, poll_id, item, stored, result.developments, now)
     conn.executemany(
         "UPDATE entries SET missing_polls = ? WHERE id = ?",
@@ -146,7 +154,9 @@ def _mark_present(conn: sqlite3.Connection, stored, entries: list[EntryItem], no
 def _apply(conn, source_id, poll_id, item, stored, developments: list[Development], now):
     """Write the developments; new entries oldest first, so a lower id always means older."""
     reports = []
-    ordered = sorted(developments, key=lambda d: (d.event != "new", -(d.entry.position if d.entry else 0)))
+    ordered = sorted(
+        developments, key=lambda d: (d.event != "new", -(d.entry.position if d.entry else 0))
+    )
     for development in ordered:
         entry, old = development.entry, development.stored
         if development.event == "new":

@@ -6,7 +6,7 @@ import sqlite3
 
 import sqlite_utils
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Each migration takes a database at version N-1 to N. Append, never edit: users' databases
 # were built by the old ones. Version 1 is the initial layout.
@@ -84,7 +84,13 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE INDEX IF NOT EXISTS events_pending ON events(notified_at) WHERE notified_at IS NULL;
 """
 
-MIGRATIONS: list[str] = [_V1]
+# Version 2: the daemon's schedule, so `status` (another process) and a restart know when each
+# source is next due, including a server's Retry-After that the poll rows do not keep.
+_V2 = """
+ALTER TABLE sources ADD COLUMN next_due_at TEXT
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2]
 
 
 def migrate(db: sqlite_utils.Database) -> int:

@@ -11,6 +11,8 @@ ROBOTSTXT_OBEY = False
 RETRY_ENABLED = False
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+# Scrapy 2.19 starts an HTTP server that runs Python code sent to it; a daemon must not.
+REMOTE_CONTROL_ENABLED = False
 CONCURRENT_REQUESTS = 64
 CONCURRENT_REQUESTS_PER_DOMAIN = 8
 DOWNLOAD_DELAY = 0

@@ -149,7 +149,9 @@ class Store:
                 conn.execute("UPDATE sources SET kind = ? WHERE id = ?", (kind, row[0]))
             return row[0], False
         name = name or source_name_for(url)
-        taken = {r[0] for r in conn.execute("SELECT name FROM sources WHERE name LIKE ?", (name + "%",))}
+        taken = {
+            r[0] for r in conn.execute("SELECT name FROM sources WHERE name LIKE ?", (name + "%",))
+        }
         unique, n = name, 2
         while unique in taken:
             unique, n = f"{name}-{n}", n + 1
@@ -169,6 +171,38 @@ class Store:
             return {}
         keys = ("source_id", "name", "kind", "etag", "last_modified", "body_hash")
         return dict(zip(keys, row, strict=True))
+
+    def set_next_due(self, url: str, when: str | None) -> None:
+        """The daemon's plan for this source, for ``status`` and for the next start."""
+        self.conn.execute("UPDATE sources SET next_due_at = ? WHERE url = ?", (when, url))
+
+    def sync_source_name(self, url: str, name: str) -> None:
+        """Make the stored name follow the config file (the name is set once, on first poll).
+
+        A source that already holds the name under another URL (the user pointed the name at a
+        new URL) keeps its history under ``name (old N)``.
+        """
+        with self.transaction() as conn:
+            row = conn.execute("SELECT id, name FROM sources WHERE url = ?", (url,)).fetchone()
+            if row is None or row[1] == name:
+                return
+            holder = conn.execute("SELECT id FROM sources WHERE name = ?", (name,)).fetchone()
+            if holder is not None:
+                conn.execute(
+                    "UPDATE sources SET name = ? WHERE id = ?",
+                    (f"{name} (old {holder[0]})", holder[0]),
+                )
+            conn.execute("UPDATE sources SET name = ? WHERE id = ?", (name, row[0]))
+
+    def mark_notified(self, event_ids: list[int], when: str | None = None) -> None:
+        """Close outbox rows: sent, or deliberately not sent (baseline, no target, too old)."""
+        if not event_ids:
+            return
+        with self.transaction() as conn:
+            conn.executemany(
+                "UPDATE events SET notified_at = ? WHERE id = ? AND notified_at IS NULL",
+                [(when or utcnow(), event_id) for event_id in event_ids],
+            )
 
     # --- entries -----------------------------------------------------------------------
 

@@ -59,8 +59,9 @@ class PollEngine:
 
     async def start(self) -> None:
         crawler = self.runner.create_crawler(PollSpider)
-        opened: defer.Deferred = defer.Deferred()
-        crawler.signals.connect(lambda spider: opened.callback(None), signals.spider_opened)
+        self._opened: defer.Deferred = defer.Deferred()
+        # Scrapy holds signal receivers weakly: connect bound methods of this long-lived object.
+        crawler.signals.connect(self._on_opened, signals.spider_opened)
         crawler.signals.connect(self._keep_open, signals.spider_idle)
         crawler.signals.connect(self._on_item, signals.item_scraped)
         crawler.signals.connect(self._on_item, signals.item_dropped)
@@ -68,7 +69,7 @@ class PollEngine:
         crawler.signals.connect(self._on_spider_error, signals.spider_error)
         self.crawler = crawler
         self._finished = self.runner.crawl(crawler)
-        await maybe_deferred_to_future(opened)
+        await maybe_deferred_to_future(self._opened)
 
     async def stop(self) -> None:
         if self.crawler is None:
@@ -107,6 +108,9 @@ class PollEngine:
 
     # --- signal handlers ---------------------------------------------------------------
 
+    def _on_opened(self, spider: Spider) -> None:
+        self._opened.callback(None)
+
     def _keep_open(self, spider: Spider) -> None:
         raise DontCloseSpider
 
@@ -123,8 +127,11 @@ class PollEngine:
             self._resolve(item.token, item)
 
     def _on_item_error(self, item: Any, response: Any, spider: Spider, failure: Failure) -> None:
-        logger.error("storing the poll of %s failed: %s", getattr(item, "source_url", "?"),
-                     describe_failure(failure))
+        logger.error(
+            "storing the poll of %s failed: %s",
+            getattr(item, "source_url", "?"),
+            describe_failure(failure),
+        )
         if isinstance(item, PollItem):
             self._resolve(item.token, failure)
 

@@ -81,5 +81,5 @@ def setup_logging(
     root.setLevel(level)
     if quiet_scrapy:
         # Scrapy's per-request chatter is not what a monitor's user reads; warnings still show.
-        for name in ("scrapy", "twisted", "py.warnings", "trafilatura", "htmldate"):
+        for name in ("scrapy", "twisted", "py.warnings", "trafilatura", "htmldate", "apscheduler"):
             logging.getLogger(name).setLevel(logging.WARNING)

@@ -15,7 +15,8 @@ ASYNCIO_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 def run(main: Callable[[], Awaitable[T]]) -> T:
     """Install the reactor, run ``main()`` to completion, stop the reactor, return the result."""
     install_reactor(ASYNCIO_REACTOR)
-    from twisted.internet import defer, reactor
+    from scrapy.utils.defer import deferred_from_coro
+    from twisted.internet import reactor
 
     outcome: dict[str, Any] = {}
 
@@ -25,7 +26,8 @@ def run(main: Callable[[], Awaitable[T]]) -> T:
             reactor.stop()
 
     def begin() -> None:
-        defer.ensureDeferred(main()).addBoth(finish)
+        # An asyncio task, not a Twisted coroutine: the engine awaits asyncio futures.
+        deferred_from_coro(main()).addBoth(finish)
 
     reactor.callWhenRunning(begin)
     reactor.run(installSignalHandlers=True)

@@ -39,7 +39,9 @@ def db_path(tmp_path) -> Path:
     return tmp_path / "tw.db"
 
 
-def tickerwatch(*args: str, db: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+def tickerwatch(
+    *args: str, db: Path | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess:
     """Run the real CLI in a child process, as a user would."""
     command = [sys.executable, "-m", "scheduler.cli"]
     if db is not None:

@@ -29,15 +29,24 @@ def events(result):
 
 
 def test_new_and_unchanged():
-    result = run([entry("d", "2024-01-01T13:00:00+00:00"), entry("c", "2024-01-01T12:00:00+00:00"),
-                  entry("b", "2024-01-01T11:00:00+00:00"), entry("a", "2024-01-01T10:00:00+00:00")])
+    result = run(
+        [
+            entry("d", "2024-01-01T13:00:00+00:00"),
+            entry("c", "2024-01-01T12:00:00+00:00"),
+            entry("b", "2024-01-01T11:00:00+00:00"),
+            entry("a", "2024-01-01T10:00:00+00:00"),
+        ]
+    )
     assert result.status == "ok"
     assert events(result) == [("new", "d")]
 
 
 def test_changed_only_when_content_hash_differs():
-    page = [entry("c", "2024-01-01T12:00:00+00:00"), entry("b", "2024-01-01T11:00:00+00:00"),
-            entry("a", "2024-01-01T10:00:00+00:00")]
+    page = [
+        entry("c", "2024-01-01T12:00:00+00:00"),
+        entry("b", "2024-01-01T11:00:00+00:00"),
+        entry("a", "2024-01-01T10:00:00+00:00"),
+    ]
     assert events(run(page, hashes={"b": "h"})) == []
     assert events(run(page, hashes={"b": "other"})) == [("changed", "b")]
 

@@ -13,14 +13,26 @@ URL = "http://127.0.0.1:1/live.html"
 
 
 def poll(*entries, status="ok"):
-    return PollItem(source_url=URL, kind="liveblog", status=status, entries=list(entries),
-                    strategy="test", body_hash="x")
+    return PollItem(
+        source_url=URL,
+        kind="liveblog",
+        status=status,
+        entries=list(entries),
+        strategy="test",
+        body_hash="x",
+    )
 
 
 def item(key, text, minute, position=0):
-    return EntryItem(key=key, title=f"T {key}", body=text, content_hash=f"{key}:{text}",
-                     raw_hash=f"{key}:{text}", published_at=f"2024-05-25T10:{minute:02d}:00+02:00",
-                     position=position)
+    return EntryItem(
+        key=key,
+        title=f"T {key}",
+        body=text,
+        content_hash=f"{key}:{text}",
+        raw_hash=f"{key}:{text}",
+        published_at=f"2024-05-25T10:{minute:02d}:00+02:00",
+        position=position,
+    )
 
 
 @pytest.fixture
@@ -34,8 +46,21 @@ def test_schema_contract(store):
     tables = set(store.db.table_names())
     assert {"sources", "entries", "revisions", "polls", "events", "entries_fts"} <= tables
     assert {c.name for c in store.db["entries"].columns} >= {
-        "id", "source_id", "key", "url", "title", "body", "published_at", "updated_at",
-        "first_seen_at", "last_seen_at", "removed_at", "revision", "position", "pinned"}
+        "id",
+        "source_id",
+        "key",
+        "url",
+        "title",
+        "body",
+        "published_at",
+        "updated_at",
+        "first_seen_at",
+        "last_seen_at",
+        "removed_at",
+        "revision",
+        "position",
+        "pinned",
+    }
     assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
@@ -44,17 +69,23 @@ def test_new_changed_revisions_and_fts(store):
     first = record_poll(store, poll(item("a", "Kiew meldet Angriffe", 1, 1), item("b", "x", 2, 0)))
     assert [d["event"] for d in first.developments] == ["new", "new"]
     assert first.baseline
-    second = record_poll(store, poll(item("a", "Kiew meldet neue Angriffe", 1, 1), item("b", "x", 2, 0)))
-    assert [(d["event"], d["key"], d["revision"]) for d in second.developments] == [("changed", "a", 2)]
+    second = record_poll(
+        store, poll(item("a", "Kiew meldet neue Angriffe", 1, 1), item("b", "x", 2, 0))
+    )
+    assert [(d["event"], d["key"], d["revision"]) for d in second.developments] == [
+        ("changed", "a", 2)
+    ]
     revs = store.conn.execute("SELECT revision, body FROM revisions ORDER BY id").fetchall()
     assert revs == [(1, "Kiew meldet Angriffe"), (1, "x"), (2, "Kiew meldet neue Angriffe")]
     hits = store.conn.execute(
         "SELECT key FROM entries WHERE id IN "
-        "(SELECT rowid FROM entries_fts WHERE entries_fts MATCH 'neue')").fetchall()
+        "(SELECT rowid FROM entries_fts WHERE entries_fts MATCH 'neue')"
+    ).fetchall()
     assert hits == [("a",)]
     # Stored times are UTC whatever offset the page used.
     assert store.conn.execute("SELECT published_at FROM entries WHERE key='a'").fetchone()[0] == (
-        "2024-05-25T08:01:00+00:00")
+        "2024-05-25T08:01:00+00:00"
+    )
 
 
 def test_crash_mid_poll_leaves_database_as_it_was(store, monkeypatch):

@@ -46,6 +46,7 @@ class PollSpider(scrapy.Spider):
         token: str | None = None,
         max_articles: int | None = None,
         timeout: float | None = None,
+        user_agent: str | None = None,
     ) -> scrapy.Request:
         meta = {
             "tw_source_url": url,
@@ -60,15 +61,23 @@ class PollSpider(scrapy.Spider):
         }
         if timeout:
             meta["download_timeout"] = timeout
+        # A per-source User-Agent (daemon config); Scrapy's middleware only sets a default.
+        headers = {"User-Agent": user_agent} if user_agent else None
         return scrapy.Request(
-            url, callback=self.parse_poll, errback=self.poll_failed, dont_filter=True, meta=meta
+            url,
+            callback=self.parse_poll,
+            errback=self.poll_failed,
+            dont_filter=True,
+            meta=meta,
+            headers=headers,
         )
 
     def _item(self, meta: dict, kind: str | None = None) -> PollItem:
         state = meta.get("tw_state") or {}
         return PollItem(
             source_url=meta["tw_source_url"],
-            kind=kind or (meta["tw_kind"] if meta["tw_kind"] != "auto" else state.get("kind"))
+            kind=kind
+            or (meta["tw_kind"] if meta["tw_kind"] != "auto" else state.get("kind"))
             or "liveblog",
             source_name=meta.get("tw_source_name"),
             started_at=meta.get("tw_started_at"),
@@ -94,16 +103,15 @@ class PollSpider(scrapy.Spider):
             item.retry_after = _header(response, b"Retry-After")
             yield item
             return
-        body_hash = hashlib.sha256(response.body).hexdigest()
+        item.etag = _header(response, b"ETag")
+        item.last_modified = _header(response, b"Last-Modified")
+        item.body_hash = hashlib.sha256(response.body).hexdigest()
         state = response.meta.get("tw_state") or {}
-        if state.get("body_hash") == body_hash:
+        if state.get("body_hash") == item.body_hash:
             # Same bytes as last time: no parsing, no extraction, no diff.
             item.status = "not_modified"
             yield item
             return
-        item.body_hash = body_hash
-        item.etag = _header(response, b"ETag")
-        item.last_modified = _header(response, b"Last-Modified")
         if not response.body.strip():
             item.status, item.error = "error", "empty body"
             yield item
@@ -111,7 +119,9 @@ class PollSpider(scrapy.Spider):
         content_type = _header(response, b"Content-Type")
         kind = response.meta["tw_kind"]
         if kind == "auto":
-            kind = state.get("kind") or ("feed" if looks_like_feed(response.body, content_type) else "liveblog")
+            kind = state.get("kind") or (
+                "feed" if looks_like_feed(response.body, content_type) else "liveblog"
+            )
         item.kind = kind
         try:
             if kind == "feed":
@@ -120,7 +130,10 @@ class PollSpider(scrapy.Spider):
                 self._parse_liveblog(response, item)
         except Exception as error:  # an extractor bug must cost one poll, never the daemon
             logger.exception("extraction failed for %s", item.source_url)
-            item.status, item.error = "error", f"extraction failed: {error.__class__.__name__}: {error}"
+            item.status, item.error = (
+                "error",
+                f"extraction failed: {error.__class__.__name__}: {error}",
+            )
             item.entries = []
         yield item
 
@@ -129,13 +142,17 @@ class PollSpider(scrapy.Spider):
             ctype = _header(response, b"Content-Type") or "unknown"
             item.status, item.error = "error", f"not an HTML page (Content-Type: {ctype})"
             return
-        extraction = extract_liveblog(response.text, response.url, site=response.meta.get("tw_site"))
+        extraction = extract_liveblog(
+            response.text, response.url, site=response.meta.get("tw_site")
+        )
         item.strategy = extraction.strategy
         item.entries = extraction.entries
         if not extraction.entries:
             item.error = extraction.reason or "no entries found"
 
-    async def _parse_feed(self, response: Response, item: PollItem, content_type: str | None) -> None:
+    async def _parse_feed(
+        self, response: Response, item: PollItem, content_type: str | None
+    ) -> None:
         result = parse_feed(response.body, response.url, content_type)
         if result.error:
             item.status, item.error = "error", result.error

@@ -17,4 +17,3 @@ class LiveblogSpider(PollSpider):
         yield self.poll_request(
             self.url, kind=self.kind, site=self.site, source_name=self.source_name
         )
-

@@ -1,0 +1,121 @@
+"""``extract_liveblog``: pick the extractors for a page, run them on one parse, merge the result."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from crawler.extractors.adapter import DomAdapter
+from crawler.extractors.base import Extraction, xp
+from crawler.extractors.merge import dedupe, merge, to_items
+from crawler.extractors.page import Page
+from crawler.extractors.registry import ADAPTERS, GENERIC, NAMES, STRUCTURED, get_adapter
+from crawler.extractors.structured import Structured
+
+log = logging.getLogger(__name__)
+
+
+def extract_liveblog(
+    html: str | bytes, url: str, *, site: str | None = None, now: datetime | None = None
+) -> Extraction:
+    """Extract every entry of a liveblog page, newest first.
+
+    Order: structured data (JSON-LD / microdata ``LiveBlogPosting``) and the site adapter whose
+    markup the page carries are both run and merged (union by key). The adapter is chosen by
+    markup; the canonical/og:url host, then the request host, only decide which adapter is tried
+    first, so pages served from 127.0.0.1 are recognised too. Without an adapter, the generic
+    heuristic runs, but only on a page that declares itself live (URL, title or
+    LiveBlogPosting).
+
+    ``site`` forces one extractor by name: a site adapter (still merged with structured data),
+    ``"jsonld"`` (structured data only) or ``"generic"`` (the heuristic alone, no gate, no
+    structured data: to evaluate it or to rescue a page whose adapter broke). An unknown name
+    raises ValueError listing the valid ones. ``now`` dates time-only clocks on pages without
+    a date of their own.
+    """
+    if site is not None and site not in NAMES:
+        raise ValueError(f"unknown site {site!r}; known: {', '.join(NAMES)}")
+    page = Page(html, url, now)
+    if site == GENERIC.name:
+        return _generic_only(page)
+    adapter, why = (None, "") if site == STRUCTURED.name else _choose(page, site)
+    sd = STRUCTURED.extract(page, adapter.zone if adapter else None)
+    dom = dedupe(adapter.extract(page)) if adapter else []
+    if adapter and dom:
+        entries = merge(dom, sd.entries)
+        strategy = f"{sd.kind}+{adapter.name}" if sd.entries else adapter.name
+        if sd.entries:
+            why += f"; merged with {len(sd.entries)} {sd.kind} updates"
+        return _done(page, strategy, entries, why)
+    if sd.entries:
+        because = f"{len(sd.entries)} {sd.kind} liveBlogUpdate items"
+        if site == STRUCTURED.name:
+            return _done(page, sd.kind, merge([], sd.entries), f"forced: site={site!r}; {because}")
+        found = GENERIC.extract(page).entries
+        entries = merge(found, sd.entries, add_unmatched=False)
+        used = sum(1 for e in found if any(e is x for x in entries))
+        if used:
+            return _done(
+                page, f"{sd.kind}+generic", entries, f"{because}; {used} DOM blocks matched"
+            )
+        return _done(page, sd.kind, entries, because)
+    if adapter is not None:
+        return Extraction(None, reason=f"{why}, but it yielded no entries", page_url=page.canonical)
+    note = ""
+    if sd.is_liveblog or GENERIC.looks_live(page):
+        result = GENERIC.extract(page)
+        if result.entries:
+            return _done(page, GENERIC.name, merge(result.entries, []), f"generic: {result.note}")
+        note = result.note
+    return Extraction(None, reason=_not_a_liveblog(page, sd, note), page_url=page.canonical)
+
+
+def _choose(page: Page, site: str | None) -> tuple[DomAdapter | None, str]:
+    if site is not None:
+        adapter = get_adapter(site)
+        return adapter, adapter.detect(page) or f"forced: site={site!r}"
+    hinted = [a for a in ADAPTERS if a.host_hint(page)]
+    for adapter in hinted + [a for a in ADAPTERS if a not in hinted]:
+        why = adapter.detect(page)
+        if why:
+            return adapter, why
+    return None, ""
+
+
+def _done(page: Page, strategy: str | None, entries: list, why: str) -> Extraction:
+    items = to_items(entries, page)
+    log.debug("%s: %d entries via %s (%s)", page.url, len(items), strategy, why)
+    return Extraction(strategy, items, "", why, page.canonical)
+
+
+def _generic_only(page: Page) -> Extraction:
+    result = GENERIC.extract(page)
+    if not result.entries:
+        return Extraction(None, reason=f"generic: {result.note}", page_url=page.canonical)
+    entries = merge(result.entries, [])
+    return _done(page, GENERIC.name, entries, f"forced: site='generic'; {result.note}")
+
+
+def _not_a_liveblog(page: Page, sd: Structured, generic_note: str) -> str:
+    """One sentence saying what the page is and which liveblog signal is missing."""
+    types = [t for t in dict.fromkeys(sd.page_types) if t.endswith(("Article", "Posting", "Page"))]
+    parts = [f"{'/'.join(types)}" if types else "no schema.org type"]
+    if sd.is_liveblog:
+        parts.append("LiveBlogPosting without liveBlogUpdate items or entry markup")
+    else:
+        parts.append("no LiveBlogPosting")
+    if page.has("liveblog--anchor"):
+        n = int(xp("count(//*[contains(@class, 'liveblog--anchor')])")(page.doc))
+        parts.append(
+            f"{n} liveblog--anchor in-page anchors but no div anchor with a datetime block"
+        )
+    else:
+        parts.append("no known site markup")
+    if generic_note:
+        parts.append(f"generic: {generic_note}")
+    else:
+        parts.append("no live signal in URL or title")
+    return "not a liveblog: " + ", ".join(parts)
+
+
+__all__ = ["extract_liveblog"]

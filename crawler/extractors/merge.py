@@ -1,0 +1,151 @@
+"""Union of structured-data and DOM entries, deduplicated by key, into ordered EntryItems."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from crawler.extractors.base import RawEntry, content_key, sha1
+from crawler.extractors.page import Page
+from crawler.items import EntryItem
+from crawler.timeparse import to_iso
+
+# LD items without ids match a DOM entry whose time is this close (repubblica: DOM is minute
+# precision, LD has seconds).
+_TIME_MATCH = timedelta(seconds=90)
+
+
+def dedupe(entries: list[RawEntry]) -> list[RawEntry]:
+    """One entry per key, first occurrence wins; a pinned copy (shown at the top) sets ``pinned``.
+
+    Later copies only fill an empty author or title. Entries without a key are kept as they are.
+    """
+    out: list[RawEntry] = []
+    by_key: dict[str, RawEntry] = {}
+    for entry in entries:
+        if not entry.key:
+            out.append(entry)
+            continue
+        seen = by_key.get(entry.key)
+        if seen is None:
+            by_key[entry.key] = entry
+            out.append(entry)
+        else:
+            seen.pinned = seen.pinned or entry.pinned
+            seen.author = seen.author or entry.author  # a pinned copy may show "KEY EVENT" instead
+            seen.title = seen.title or entry.title
+    return out
+
+
+def merge(
+    dom: list[RawEntry], structured: list[RawEntry], *, add_unmatched: bool = True
+) -> list[RawEntry]:
+    """Union keyed by entry id: DOM body, pinned flag and title win; LD fills what DOM lacks.
+
+    The LD time replaces a DOM time the adapter marked untrusted (or a missing one). LD items
+    without a key are matched to DOM entries by order when both lists have the same length and
+    their times agree, else by time. ``add_unmatched=False`` (used with the generic heuristic)
+    keeps only DOM blocks that matched a structured item, so a wrong guess cannot add junk to
+    a good LD list.
+    """
+    dom = dedupe(dom)
+    structured = dedupe(structured)
+    by_key = {e.key: e for e in dom if e.key}
+    matched: set[int] = set()
+    extra: list[RawEntry] = []
+    keyless = [s for s in structured if not s.key]
+    for item in structured:
+        if item.key:
+            target = by_key.get(item.key)
+            if target is None:
+                extra.append(item)
+            else:
+                _enrich(target, item)
+                matched.add(id(target))
+    if keyless:
+        pairs = _pair_keyless(dom, keyless)
+        for item in keyless:
+            target = pairs.get(id(item))
+            if target is None:
+                extra.append(item)
+            else:
+                _enrich(target, item)
+                matched.add(id(target))
+    if not add_unmatched:
+        dom = [e for e in dom if id(e) in matched]
+    combined = dom + extra
+    if all(e.published is not None for e in combined):
+        # Sort on the UTC timestamp: aware datetimes sharing one ZoneInfo compare by wall time,
+        # which misorders the repeated hour of a DST fall-back night. Stable: ties keep page order.
+        combined.sort(key=lambda e: e.published.timestamp(), reverse=True)
+    return combined
+
+
+def _enrich(target: RawEntry, item: RawEntry) -> None:
+    if item.published is not None and (target.published is None or not target.time_trusted):
+        target.published = item.published
+    if item.updated is not None and (target.updated is None or not target.time_trusted):
+        target.updated = item.updated
+    target.title = target.title or item.title
+    target.author = target.author or item.author
+    target.url = target.url or item.url
+    if not target.body_html:
+        target.body_html = item.body_html
+    target.body_text = target.body_text or item.body_text
+
+
+def _pair_keyless(dom: list[RawEntry], items: list[RawEntry]) -> dict[int, RawEntry]:
+    """Match id-less LD items to DOM entries: by order if lengths and times agree, else by time."""
+    if len(dom) == len(items) and all(
+        _close(d, s) for d, s in zip(dom, items, strict=True) if d.published and s.published
+    ):
+        return {id(s): d for d, s in zip(dom, items, strict=True)}
+    pairs: dict[int, RawEntry] = {}
+    free = list(dom)
+    for item in items:
+        for cand in free:
+            if _close(cand, item) and (
+                not cand.title or not item.title or cand.title == item.title
+            ):
+                pairs[id(item)] = cand
+                free.remove(cand)
+                break
+    return pairs
+
+
+def _close(a: RawEntry, b: RawEntry) -> bool:
+    if a.published is None or b.published is None:
+        return False
+    return abs(a.published.timestamp() - b.published.timestamp()) <= _TIME_MATCH.total_seconds()
+
+
+def to_items(entries: list[RawEntry], page: Page) -> list[EntryItem]:
+    """Final keys, permalinks, hashes and positions (0 = newest)."""
+    items: list[EntryItem] = []
+    seen: set[str] = set()
+    for entry in entries:
+        key = entry.key or content_key(
+            entry.published, entry.title, entry.body_text or entry.body_html or ""
+        )
+        if key in seen:  # two id-less entries with the same minute and title: keep them apart
+            n = 2
+            while f"{key}~{n}" in seen:
+                n += 1
+            key = f"{key}~{n}"
+        seen.add(key)
+        body = entry.body_html or ""
+        items.append(
+            EntryItem(
+                key=key,
+                url=entry.url or (page.permalink(entry.key) if entry.key else page.canonical),
+                title=entry.title,
+                body=None,
+                body_html=body,
+                raw_hash=sha1(body),
+                published_at=to_iso(entry.published),
+                updated_at=to_iso(entry.updated),
+                position=len(items),
+                pinned=entry.pinned,
+                author=entry.author,
+            )
+        )
+    return items

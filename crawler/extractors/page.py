@@ -1,0 +1,126 @@
+"""The page context shared by all extractors: one lxml parse, canonical URL, JSON-LD, page date."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+from functools import cached_property
+from typing import Any
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+import lxml.html
+from lxml import etree
+
+from crawler.extractors.base import first, xp
+from crawler.timeparse import parse_iso, parse_stand
+
+log = logging.getLogger(__name__)
+
+
+class Page:
+    """One fetched page, parsed once; every extractor reads from this shared context."""
+
+    def __init__(self, html: str | bytes, url: str, now: datetime | None = None) -> None:
+        self.raw = html if isinstance(html, bytes) else html.encode("utf-8")
+        self.url = url
+        self.now = now
+        try:
+            if isinstance(html, bytes):
+                self.doc = lxml.html.document_fromstring(html)
+            else:
+                # A str may carry an XML encoding declaration, which lxml refuses on str input.
+                self.doc = lxml.html.document_fromstring(self.raw)
+        except (etree.ParserError, ValueError):
+            self.doc = lxml.html.document_fromstring("<html><body></body></html>")
+
+    def has(self, marker: str) -> bool:
+        """Cheap substring pre-check on the raw bytes before any tree walk."""
+        return marker.encode("utf-8") in self.raw
+
+    @cached_property
+    def canonical(self) -> str:
+        """``link[rel=canonical]``, else ``og:url``, else the request URL; fragment removed."""
+        for expr in (
+            "/html/head/link[@rel='canonical']/@href",
+            "/html/head/meta[@property='og:url']/@content",
+        ):
+            hit = first(self.doc, expr)
+            if hit and hit.startswith(("http://", "https://", "/")):
+                return urldefrag(urljoin(self.url, hit))[0]
+        return urldefrag(self.url)[0]
+
+    @cached_property
+    def hosts(self) -> tuple[str, ...]:
+        """Hosts naming the site: canonical first, request host as a hint (127.0.0.1 in tests)."""
+        out = []
+        for u in (self.canonical, self.url):
+            host = (urlsplit(u).hostname or "").lower()
+            if host and host not in out:
+                out.append(host)
+        return tuple(out)
+
+    def permalink(self, anchor: str) -> str:
+        return f"{self.canonical}#{anchor}" if anchor else self.canonical
+
+    @cached_property
+    def reference_time(self) -> datetime | None:
+        """The newest instant the page's entries can have, to date bare "HH:MM" clocks.
+
+        The ARD "Stand: 25.05.2024 20:37 Uhr" line, else the JSON-LD ``dateModified`` /
+        ``datePublished`` of the page's article, else ``now`` as given by the caller.
+        """
+        if self.has("Stand"):
+            expr = "//*[contains(@class, 'metatextline')]//text()[contains(., 'Stand')]"
+            for text in xp(expr)(self.doc):
+                stand = parse_stand(str(text))
+                if stand is not None:
+                    return stand
+        for obj in self.ld_objects:
+            if ld_types(obj) & {"NewsArticle", "Article", "LiveBlogPosting", "WebPage"}:
+                for name in ("dateModified", "datePublished"):
+                    when = parse_iso(str(obj.get(name) or ""))
+                    if when is not None:
+                        return when
+        return self.now
+
+    @cached_property
+    def ld_objects(self) -> list[dict]:
+        """Every JSON-LD object on the page, flattened out of lists and ``@graph``.
+
+        Invalid blocks (ndtv's NewsArticle has one a strict parser rejects) are skipped.
+        """
+        out: list[dict] = []
+        if not self.has("ld+json"):
+            return out
+        for script in self.doc.iter("script"):
+            if (script.get("type") or "").strip().lower() != "application/ld+json":
+                continue
+            text = (script.text or "").strip()
+            if not text:
+                continue
+            try:
+                data = json.loads(text, strict=False)
+            except ValueError as exc:
+                log.debug("skipping invalid JSON-LD block on %s: %s", self.url, exc)
+                continue
+            _flatten_ld(data, out)
+        return out
+
+
+def _flatten_ld(data: Any, out: list[dict]) -> None:
+    if isinstance(data, list):
+        for item in data:
+            _flatten_ld(item, out)
+    elif isinstance(data, dict):
+        if "@graph" in data:
+            _flatten_ld(data["@graph"], out)
+        if "@type" in data:
+            out.append(data)
+
+
+def ld_types(obj: dict) -> set[str]:
+    """``@type`` as a set of bare names ("https://schema.org/LiveBlogPosting" → LiveBlogPosting)."""
+    raw = obj.get("@type")
+    names = raw if isinstance(raw, list) else [raw]
+    return {str(n).rsplit("/", 1)[-1] for n in names if n}

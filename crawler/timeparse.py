@@ -1,0 +1,251 @@
+"""Timestamp parsing for liveblogs: ISO 8601, epoch s/ms, German "Uhr" clocks, DST, rollover."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+# Epoch values above this are milliseconds: 1e11 s is the year 5138, 1e11 ms is March 1973.
+_EPOCH_MS_THRESHOLD = 100_000_000_000
+
+_ISO_RE = re.compile(
+    r"^\s*(\d{4})-(\d{2})-(\d{2})"
+    r"(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?"
+    r"\s*(Z|[+-]\d{2}:?\d{2}|[+-]\d{2})?\s*$",
+    re.IGNORECASE,
+)
+# tagesschau / ARD: "25.05.2024 • 20:37 Uhr" (also "·", "-", "|" or nothing between date and clock).
+_DE_DATETIME_RE = re.compile(
+    r"(\d{1,2})\.(\d{1,2})\.(\d{4})\s*(?:[•·|,-]|&bull;)?\s*(\d{1,2})[:.](\d{2})(?:\s*Uhr)?"
+)
+_DE_DATE_RE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
+_CLOCK_RE = re.compile(r"(?<![\d.:])(\d{1,2})[:.](\d{2})(?![\d:])")
+
+
+def to_iso(value: datetime | None) -> str | None:
+    """Render an aware datetime as the one form stored everywhere: UTC, whole seconds."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("naive datetime: localise it first")
+    return value.astimezone(UTC).replace(microsecond=0).isoformat()
+
+
+def localize(naive: datetime, zone: tzinfo) -> datetime:
+    """Attach ``zone`` to a wall-clock time, deterministically across DST switches.
+
+    Ambiguous times (the repeated hour in autumn) take the first occurrence (``fold=0``, summer
+    time). Nonexistent times (the skipped hour in spring) are moved forward by the gap, so
+    02:30 on a spring-forward night becomes 03:30 summer time. Callers that know better (the
+    rollover walk below) pick the fold themselves.
+    """
+    aware = naive.replace(tzinfo=zone, fold=0)
+    # Round-tripping through UTC normalises a nonexistent wall time to a real one.
+    return aware.astimezone(UTC).astimezone(zone)
+
+
+def wall_candidates(day: date, clock: time, zone: tzinfo) -> list[datetime]:
+    """Every instant the wall time ``day clock`` can mean in ``zone`` (two when ambiguous)."""
+    naive = datetime.combine(day, clock.replace(tzinfo=None))
+    out = []
+    for fold in (0, 1):
+        inst = naive.replace(tzinfo=zone, fold=fold).astimezone(UTC)
+        if inst not in out:
+            out.append(inst)
+    return sorted(out)
+
+
+def from_epoch(value: float | int | str) -> datetime | None:
+    """Epoch seconds or milliseconds (decided by magnitude) as an aware UTC datetime."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    if number <= 0:
+        return None
+    if abs(number) >= _EPOCH_MS_THRESHOLD:
+        number /= 1000.0
+    try:
+        return datetime.fromtimestamp(number, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def parse_iso(
+    value: str, zone: tzinfo | None = None, *, ignore_offset: bool = False
+) -> datetime | None:
+    """Parse ISO 8601 with or without offset; a naive value is localised in ``zone``.
+
+    ``ignore_offset`` treats the given offset (typically a bogus ``Z``) as absent, for sites that
+    print local wall time with a UTC suffix (repubblica.it). Without ``zone`` a naive value is
+    rejected (returns None) rather than guessed.
+    """
+    if not value:
+        return None
+    m = _ISO_RE.match(value)
+    if not m:
+        return None
+    year, month, day, hh, mm, ss, frac, off = m.groups()
+    try:
+        naive = datetime(
+            int(year),
+            int(month),
+            int(day),
+            int(hh or 0),
+            int(mm or 0),
+            int(ss or 0),
+            int((frac or "0")[:6].ljust(6, "0")),
+        )
+    except ValueError:
+        return None
+    if off and not ignore_offset:
+        return naive.replace(tzinfo=_parse_offset(off))
+    if zone is None:
+        return None
+    return localize(naive, zone)
+
+
+def _parse_offset(off: str) -> tzinfo:
+    if off.upper() == "Z":
+        return UTC
+    sign = -1 if off[0] == "-" else 1
+    digits = off[1:].replace(":", "")
+    hours, minutes = int(digits[:2]), int(digits[2:4] or 0)
+    return timezone(sign * timedelta(hours=hours, minutes=minutes))
+
+
+def parse_any(
+    value: str | None, zone: tzinfo | None = None, *, ignore_offset: bool = False
+) -> datetime | None:
+    """A timestamp attribute of unknown form: epoch s/ms when all digits, else ISO 8601."""
+    if value is None:
+        return None
+    value = value.strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return from_epoch(value)
+    return parse_iso(value, zone, ignore_offset=ignore_offset)
+
+
+def parse_german_datetime(text: str) -> tuple[date | None, time | None]:
+    """Split an ARD time line into (date, clock): "25.05.2024 • 20:37 Uhr" or "20:37 Uhr".
+
+    The date is day-first (a generic parser would read it month-first). Either part is None when
+    absent or invalid; the clock alone needs a date from elsewhere (see :func:`assign_dates`).
+    """
+    if not text:
+        return None, None
+    text = text.replace("\xa0", " ")
+    m = _DE_DATETIME_RE.search(text)
+    if m:
+        d, mo, y, hh, mm = (int(g) for g in m.groups())
+        try:
+            return date(y, mo, d), time(hh, mm)
+        except ValueError:
+            return None, None
+    day: date | None = None
+    dm = _DE_DATE_RE.search(text)
+    if dm:
+        try:
+            day = date(int(dm.group(3)), int(dm.group(2)), int(dm.group(1)))
+        except ValueError:
+            day = None
+        text = text[: dm.start()] + " " + text[dm.end() :]
+    return day, parse_clock(text)
+
+
+def parse_clock(text: str) -> time | None:
+    """The first "HH:MM" in ``text`` ("20:37 Uhr", "21:06 (IST)", "11:48"), or None."""
+    if not text:
+        return None
+    m = _CLOCK_RE.search(text)
+    if not m:
+        return None
+    hh, mm = int(m.group(1)), int(m.group(2))
+    if hh > 23 or mm > 59:
+        return None
+    return time(hh, mm)
+
+
+def parse_stand(text: str, zone: tzinfo = BERLIN) -> datetime | None:
+    """The ARD "Stand: 25.05.2024 20:37 Uhr" line as an aware datetime.
+
+    It is used as an upper bound for the entries below it, so an ambiguous autumn hour takes the
+    *later* reading (winter time): a bound that is too late is harmless, one too early is not.
+    """
+    day, clock = parse_german_datetime(text)
+    if day is None:
+        return None
+    if clock is None:
+        clock = time(23, 59)
+    return wall_candidates(day, clock, zone)[-1].astimezone(zone)
+
+
+def assign_dates(
+    stamps: Sequence[tuple[date | None, time | None]],
+    zone: tzinfo,
+    *,
+    reference: datetime | None = None,
+    fallback_day: date | None = None,
+    tolerance: timedelta = timedelta(hours=1),
+) -> list[datetime | None]:
+    """Resolve newest-first (date?, clock) pairs to instants, handling midnight and DST.
+
+    Walking down the page, each entry must be no newer than the one above it (the first one no
+    newer than ``reference``, e.g. the page's "Stand" time). An entry without its own date takes
+    the running date; when its clock is later than the entry above it ("clock rises going
+    down"), it belongs to the previous day. A clock that rises by at most ``tolerance`` is taken
+    as slight editorial disorder on the same day, not a rollover. On the autumn fall-back night
+    the fold of an ambiguous time is chosen so the order stays newest-first; with no bound to
+    respect the first occurrence is used. Entries without a clock resolve to None.
+
+    Results are UTC datetimes: two aware datetimes sharing one ZoneInfo compare by wall time
+    (ignoring ``fold``), which would misorder the repeated hour.
+    """
+    out: list[datetime | None] = []
+    prev = reference.astimezone(UTC) if reference else None
+    running = fallback_day
+    if running is None and reference is not None:
+        running = reference.astimezone(zone).date()
+    for day, clock in stamps:
+        if clock is None:
+            out.append(None)
+            if day is not None:
+                running = day
+            continue
+        if day is not None:
+            running = day
+            cands = wall_candidates(day, clock, zone)
+            chosen = _pick(cands, prev, tolerance) or cands[0]
+        elif running is None:
+            out.append(None)
+            continue
+        else:
+            cands = wall_candidates(running, clock, zone)
+            chosen = _pick(cands, prev, tolerance)
+            if chosen is None:
+                running = running - timedelta(days=1)
+                cands = wall_candidates(running, clock, zone)
+                chosen = _pick(cands, prev, timedelta(0)) or cands[-1]
+        out.append(chosen)
+        prev = chosen
+    return out
+
+
+def _pick(
+    cands: Iterable[datetime], bound: datetime | None, tolerance: timedelta
+) -> datetime | None:
+    """The latest candidate not after ``bound``; else the earliest within ``tolerance`` of it."""
+    cands = sorted(cands)
+    if bound is None:
+        return cands[0]
+    ok = [c for c in cands if c <= bound]
+    if ok:
+        return ok[-1]
+    near = [c for c in cands if c - bound <= tolerance]
+    return near[0] if near else None
