@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from pathlib import Path
@@ -127,7 +126,8 @@ def test_real_liveblog(page: dict) -> None:
         assert last.key == _canonical_id(page["last_entry_id"])
     assert first.url == f"{page['url']}#{first.key}"
 
-    # Invariants: unique keys, positions, newest first, aware UTC times, hashes of the fragment.
+    # Invariants: unique keys, positions, newest first, aware UTC times, sha1 change hashes
+    # (of the structured-data text where the entry has one, see test_change_detection.py).
     keys = [e.key for e in entries]
     assert len(set(keys)) == len(keys)
     assert [e.position for e in entries] == list(range(len(entries)))
@@ -137,7 +137,7 @@ def test_real_liveblog(page: dict) -> None:
     for e in entries:
         assert e.body is None
         assert e.body_html or e.title, e.key  # Mirror LD has 18 image/video posts without text
-        assert e.raw_hash == hashlib.sha1(e.body_html.encode("utf-8")).hexdigest()
+        assert len(e.raw_hash) == 40 and int(e.raw_hash, 16) >= 0
         assert "&#39;" not in e.title and "&quot;" not in e.title and e.title == e.title.strip()
         assert e.url.startswith(page["url"] + "#")
     assert sum(e.pinned for e in entries) == expected["pinned"]

@@ -58,6 +58,10 @@ class RawEntry:
     author: str = ""
     url: str = ""
     time_trusted: bool = True
+    # The structured-data text of a merged entry. Change detection hashes this when present:
+    # Mirror renders only the newest 30 of 428 posts, and a post that scrolls out of the DOM
+    # switches from its DOM fragment to its LD articleBody — that is not an edit.
+    structured_text: str | None = None
 
 
 # --- XPath / CSS -----------------------------------------------------------------------------

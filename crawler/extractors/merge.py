@@ -57,6 +57,7 @@ def merge(
         if item.key:
             target = by_key.get(item.key)
             if target is None:
+                _mark_structured(item)
                 extra.append(item)
             else:
                 _enrich(target, item)
@@ -66,6 +67,7 @@ def merge(
         for item in keyless:
             target = pairs.get(id(item))
             if target is None:
+                _mark_structured(item)
                 extra.append(item)
             else:
                 _enrich(target, item)
@@ -81,6 +83,7 @@ def merge(
 
 
 def _enrich(target: RawEntry, item: RawEntry) -> None:
+    target.structured_text = _structured_text(item)
     if item.published is not None and (target.published is None or not target.time_trusted):
         target.published = item.published
     if item.updated is not None and (target.updated is None or not target.time_trusted):
@@ -91,6 +94,14 @@ def _enrich(target: RawEntry, item: RawEntry) -> None:
     if not target.body_html:
         target.body_html = item.body_html
     target.body_text = target.body_text or item.body_text
+
+
+def _mark_structured(item: RawEntry) -> None:
+    item.structured_text = _structured_text(item)
+
+
+def _structured_text(item: RawEntry) -> str:
+    return f"{item.title}\x1f{item.body_html or item.body_text}"
 
 
 def _pair_keyless(dom: list[RawEntry], items: list[RawEntry]) -> dict[int, RawEntry]:
@@ -140,7 +151,7 @@ def to_items(entries: list[RawEntry], page: Page) -> list[EntryItem]:
                 title=entry.title,
                 body=None,
                 body_html=body,
-                raw_hash=sha1(body),
+                raw_hash=sha1(entry.structured_text if entry.structured_text is not None else body),
                 published_at=to_iso(entry.published),
                 updated_at=to_iso(entry.updated),
                 position=len(items),

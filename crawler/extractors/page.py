@@ -11,6 +11,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 import lxml.html
 from lxml import etree
+from w3lib.encoding import html_to_unicode
 
 from crawler.extractors.base import first, xp
 from crawler.timeparse import parse_iso, parse_stand
@@ -18,19 +19,23 @@ from crawler.timeparse import parse_iso, parse_stand
 log = logging.getLogger(__name__)
 
 
+_UTF8_PARSER = lxml.html.HTMLParser(encoding="utf-8")
+
+
 class Page:
     """One fetched page, parsed once; every extractor reads from this shared context."""
 
     def __init__(self, html: str | bytes, url: str, now: datetime | None = None) -> None:
-        self.raw = html if isinstance(html, bytes) else html.encode("utf-8")
+        if isinstance(html, bytes):
+            # The same charset rules as Scrapy's TextResponse: BOM, then <meta>, then guess.
+            _, html = html_to_unicode(None, html)
+        # Parse the UTF-8 bytes with the encoding pinned: a <meta charset> in the page (which
+        # Scrapy already honoured when decoding) must not make lxml decode the bytes again.
+        self.raw = html.encode("utf-8", "replace")
         self.url = url
         self.now = now
         try:
-            if isinstance(html, bytes):
-                self.doc = lxml.html.document_fromstring(html)
-            else:
-                # A str may carry an XML encoding declaration, which lxml refuses on str input.
-                self.doc = lxml.html.document_fromstring(self.raw)
+            self.doc = lxml.html.document_fromstring(self.raw, parser=_UTF8_PARSER)
         except (etree.ParserError, ValueError):
             self.doc = lxml.html.document_fromstring("<html><body></body></html>")
 
