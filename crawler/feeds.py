@@ -154,7 +154,14 @@ def _make_item(
     body = clean_fragment(raw_html)
     if not (title or link or body):
         return None
-    key = strip_controls(key).strip() or canonical_url(link) or "h:" + content_hash(title, body)
+    # Without GUID or link: publication minute + title (as for liveblogs), so a body edit keeps
+    # the key; only an item with neither title nor date is keyed by its body.
+    fallback = (
+        "h:" + content_hash(title, (published or updated or "")[:16])
+        if title or published or updated
+        else "h:" + content_hash(title, body)
+    )
+    key = strip_controls(key).strip() or canonical_url(link) or fallback
     return EntryItem(
         key=key,
         url=link,

@@ -43,6 +43,11 @@ class PollItem:
     http_status: int | None = None
     error: str | None = None
     strategy: str | None = None
+    # Entries from the page markup and from structured data before the merge (liveblogs only),
+    # for the extractor health check (crawler/health.py).
+    dom_count: int = 0
+    structured_count: int = 0
+    site: str | None = None  # the extractor forced by name (``--site``), None when chosen by markup
     started_at: str | None = None
     entries: list[EntryItem] = field(default_factory=list)
     # Conditional-GET and body-hash state for the next poll.

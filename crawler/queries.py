@@ -52,6 +52,13 @@ def list_entries(
     return _rows(store.conn.execute(sql, params))
 
 
+# An event of a source's first healthy poll: the daemon's baseline, summarised in one line.
+_BASELINE = (
+    "NOT EXISTS (SELECT 1 FROM polls p WHERE p.source_id = ev.source_id AND p.status = 'ok' "
+    "AND p.id < ev.poll_id)"
+)
+
+
 def events_after(
     store: Store,
     after_id: int,
@@ -64,8 +71,8 @@ def events_after(
     ``newest`` takes the last ``limit`` of them instead of the first."""
     sql = (
         "SELECT ev.id, ev.event, ev.revision, ev.created_at, s.name AS source, e.key, e.title, "
-        "e.url, e.published_at, ev.poll_id FROM events ev JOIN entries e ON e.id = ev.entry_id "
-        "JOIN sources s ON s.id = ev.source_id WHERE ev.id > ?"
+        f"e.url, e.published_at, ev.poll_id, {_BASELINE} AS baseline FROM events ev "
+        "JOIN entries e ON e.id = ev.entry_id JOIN sources s ON s.id = ev.source_id WHERE ev.id > ?"
     )
     params: list = [after_id]
     if source:
@@ -121,11 +128,10 @@ def pending_events(store: Store, *, limit: int = 200) -> list[dict]:
     ``baseline`` marks events of a source's first healthy poll, which the daemon reports as one
     summary line and never as notifications.
     """
-    sql = """
+    sql = f"""
     SELECT ev.id, ev.poll_id, ev.event, ev.revision, ev.created_at, ev.entry_id,
       s.name AS source, s.url AS source_url, e.key, e.title, e.url, e.published_at,
-      NOT EXISTS (SELECT 1 FROM polls p WHERE p.source_id = ev.source_id AND p.status = 'ok'
-                  AND p.id < ev.poll_id) AS baseline
+      {_BASELINE} AS baseline
     FROM events ev JOIN entries e ON e.id = ev.entry_id JOIN sources s ON s.id = ev.source_id
     WHERE ev.notified_at IS NULL ORDER BY ev.id LIMIT ?
     """

@@ -6,6 +6,7 @@ import sqlite3
 from dataclasses import dataclass, field
 
 from crawler.diff import REMOVAL_AFTER, Development, DiffResult, diff_entries
+from crawler.health import adapter_of, condition, episode, extraction_concern
 from crawler.items import EntryItem, PollItem
 from crawler.storage import Store, to_utc, utcnow
 
@@ -21,6 +22,11 @@ class RecordedPoll:
     developments: list[dict] = field(default_factory=list)
     baseline: bool = False  # first healthy poll of this source
     warning: str | None = None
+    # Extractor health (crawler/health.py): "started" | "continues" | "recovered" | None, the
+    # extractor to name in the log line, and what it "found" when the entries looked fine.
+    episode: str | None = None
+    adapter: str | None = None
+    found: str | None = None
 
 
 def record_poll(store: Store, item: PollItem) -> RecordedPoll:
@@ -39,15 +45,27 @@ def record_poll(store: Store, item: PollItem) -> RecordedPoll:
 
         stored = store.stored_entries(conn, source_id)
         healthy_before = store.last_healthy_count(conn, source_id)
+        previous, healthy_strategy = store.health_state(conn, source_id)
+        concern = None
+        if item.kind == "liveblog" and not item.site:
+            concern = extraction_concern(
+                strategy=item.strategy,
+                dom_count=item.dom_count,
+                structured_count=item.structured_count,
+                last_healthy_strategy=healthy_strategy,
+                last_healthy_count=healthy_before,
+            )
         result = diff_entries(
             stored,
             item.entries,
             content_hashes={e.key: e.content_hash for e in item.entries if e.content_hash},
             last_healthy_count=healthy_before,
-            allow_removals=item.kind == "liveblog",
+            allow_removals=item.kind == "liveblog" and concern is None,
         )
         status = result.status
         error = result.warning if status != "ok" else None
+        if status == "ok" and concern is not None:
+            status, error = "suspicious", concern.detail
         if not item.entries and not stored:
             status, error = "error", item.error or "no entries found"
         poll_id = _insert_poll(conn, source_id, item, status, now, error=error, result=result)
@@ -66,6 +84,8 @@ def record_poll(store: Store, item: PollItem) -> RecordedPoll:
                 "UPDATE sources SET etag = ?, last_modified = ?, body_hash = ? WHERE id = ?",
                 (item.etag, item.last_modified, item.body_hash, source_id),
             )
+    found = condition(len(item.entries), error) if status == "suspicious" else None
+    before = (previous[0], condition(previous[1], previous[2])) if previous else (None, None)
     return RecordedPoll(
         poll_id,
         source_id,
@@ -74,6 +94,9 @@ def record_poll(store: Store, item: PollItem) -> RecordedPoll:
         developments,
         baseline=healthy_before is None and status == "ok",
         warning=error,
+        episode=episode(*before, status, found),
+        adapter=adapter_of(item.strategy if status == "ok" else healthy_strategy or item.strategy),
+        found=found,
     )
 
 
@@ -81,8 +104,9 @@ def _record_unchanged(store, conn, source_id, name, item, now) -> RecordedPoll:
     """An unchanged page is a healthy poll that shows the same entries as the last one: entries
     that were missing then are missing again, so pending removals advance."""
     _touch_seen(conn, source_id, now)
-    stored = store.stored_entries(conn, source_id)
-    pending = [s for s in stored.values() if s.missing_polls and s.removed_at is None]
+    # Only the pending removals: loading all entries (bodies included) cost a millisecond.
+    stored = store.pending_removals(conn, source_id)
+    pending = list(stored.values())
     result = DiffResult(status="not_modified")
     for old in pending:
         count = old.missing_polls + 1

@@ -29,7 +29,32 @@ def development_line(source: str, development: dict) -> str:
 
 def report_poll(item: PollItem, recorded, *, baseline_summary: bool) -> None:
     source = recorded.source_name
-    if recorded.status in ("error", "suspicious"):
+    episode = getattr(recorded, "episode", None)
+    if recorded.status == "suspicious":
+        # A layout change looks like this: say what the operator should look at, once per
+        # episode (crawler/health.py); the polls that follow while it lasts log at DEBUG only.
+        found = getattr(recorded, "found", None) or (
+            "nothing" if not item.entries else "too few entries"
+        )
+        logger.log(
+            logging.DEBUG if episode == "continues" else logging.WARNING,
+            "SUSPICIOUS extractor found %s for %s (adapter %s, %s): %s; nothing removed",
+            found,
+            safe_for_log(source),
+            safe_for_log(getattr(recorded, "adapter", None) or "-"),
+            safe_for_log(item.source_url),
+            safe_for_log(recorded.warning or "unknown"),
+            extra={"source": source, "status": recorded.status, "url": item.source_url},
+        )
+    elif episode == "recovered":
+        logger.info(
+            "extractor recovered for %s (adapter %s): %d entries",
+            safe_for_log(source),
+            safe_for_log(getattr(recorded, "adapter", None) or "-"),
+            len(item.entries),
+            extra={"source": source, "status": recorded.status, "url": item.source_url},
+        )
+    elif recorded.status == "error":
         logger.warning(
             "%s %s (%s): %s",
             recorded.status.upper(),

@@ -23,8 +23,23 @@ REDIRECT_MAX_TIMES = 5
 DNS_TIMEOUT = 15
 LOG_LEVEL = "INFO"
 
+# Scrapy does not verify TLS certificates by default; a monitor must not silently accept a
+# forged page. Verification uses the platform trust store (twisted's optionsForClientTLS).
+DOWNLOAD_VERIFY_CERTIFICATES = True
+# A partial body (connection lost, short Content-Length, broken chunking) fails the poll
+# instead of reaching extraction, where missing entries would look like deletions.
+DOWNLOAD_FAIL_ON_DATALOSS = True
+# <meta http-equiv="refresh"> on a news page is an auto-reload, not a move; following it sends
+# a poll in circles (or, from untrusted content, anywhere). The page itself is what we poll.
+METAREFRESH_ENABLED = False
+# Only http(s) is ever polled: no s3 (credentials from the environment) and no ftp handler.
+DOWNLOAD_HANDLERS = {"s3": None, "ftp": None}
+
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.SourceStateMiddleware": 550,
+    # Next to the downloader: its process_response sees the connected peer address before
+    # decompression (590) and redirects (600) touch the response.
+    "crawler.middlewares.NetPolicyMiddleware": 950,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.CleanPipeline": 100,
@@ -40,3 +55,6 @@ EXTENSIONS = {
 TICKERWATCH_DB = None  # None: TICKERWATCH_DB environment variable, else data/tickerwatch.db
 TICKERWATCH_MAX_ARTICLES = 10  # article fetches per feed poll, for new items only
 TICKERWATCH_BASELINE_SUMMARY = False  # True in the daemon: first poll logs one summary line
+# The SSRF guard (crawler/netpolicy.py); both also read from the environment of the same name.
+TICKERWATCH_ALLOW_PRIVATE_NETWORKS = False  # content may lead to loopback/private addresses
+TICKERWATCH_STRICT_NETWORK = False  # refuse private addresses even in the operator's own URLs

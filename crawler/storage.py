@@ -125,6 +125,15 @@ class Store:
         self._maybe_checkpoint()
 
     def _maybe_checkpoint(self) -> None:
+        # A PASSIVE checkpoint copies the WAL into the database (about 1 ms a commit, every
+        # poll); SQLite's own auto-checkpoint does that already. The WAL file is at least as
+        # large as its log, so a small file means a short log: only a big one is worth a look.
+        try:
+            wal_bytes = os.stat(f"{self.path}-wal").st_size
+        except OSError:
+            return
+        if wal_bytes <= WAL_CHECKPOINT_PAGES * 512:  # 512: SQLite's smallest page size
+            return
         busy, log_pages, _ = self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
         if not busy and log_pages > WAL_CHECKPOINT_PAGES:
             self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -176,6 +185,15 @@ class Store:
         """The daemon's plan for this source, for ``status`` and for the next start."""
         self.conn.execute("UPDATE sources SET next_due_at = ? WHERE url = ?", (when, url))
 
+    def unschedule_others(self, urls: list[str]) -> None:
+        """Sources the daemon does not poll (any more) have no next due time."""
+        marks = ",".join("?" * len(urls))
+        self.conn.execute(
+            f"UPDATE sources SET next_due_at = NULL WHERE next_due_at IS NOT NULL "
+            f"AND url NOT IN ({marks})",
+            urls,
+        )
+
     def sync_source_name(self, url: str, name: str) -> None:
         """Make the stored name follow the config file (the name is set once, on first poll).
 
@@ -184,15 +202,16 @@ class Store:
         """
         with self.transaction() as conn:
             row = conn.execute("SELECT id, name FROM sources WHERE url = ?", (url,)).fetchone()
-            if row is None or row[1] == name:
+            if row is not None and row[1] == name:
                 return
             holder = conn.execute("SELECT id FROM sources WHERE name = ?", (name,)).fetchone()
             if holder is not None:
                 conn.execute(
-                    "UPDATE sources SET name = ? WHERE id = ?",
+                    "UPDATE sources SET name = ?, next_due_at = NULL WHERE id = ?",
                     (f"{name} (old {holder[0]})", holder[0]),
                 )
-            conn.execute("UPDATE sources SET name = ? WHERE id = ?", (name, row[0]))
+            if row is not None:  # else the first poll creates it, now under the free name
+                conn.execute("UPDATE sources SET name = ? WHERE id = ?", (name, row[0]))
 
     def mark_notified(self, event_ids: list[int], when: str | None = None) -> None:
         """Close outbox rows: sent, or deliberately not sent (baseline, no target, too old)."""
@@ -239,6 +258,16 @@ class Store:
         )
         return {row[1]: StoredEntry(*row) for row in rows}
 
+    def pending_removals(self, conn: sqlite3.Connection, source_id: int) -> dict[str, StoredEntry]:
+        """The live entries that were missing on the last poll (what an unchanged poll advances)."""
+        rows = conn.execute(
+            "SELECT id, key, title, body, content_hash, raw_hash, published_at, removed_at, "
+            "missing_polls, revision FROM entries "
+            "WHERE source_id = ? AND missing_polls != 0 AND removed_at IS NULL",
+            (source_id,),
+        )
+        return {row[1]: StoredEntry(*row) for row in rows}
+
     def last_healthy_count(self, conn: sqlite3.Connection, source_id: int) -> int | None:
         row = conn.execute(
             "SELECT entries_found FROM polls WHERE source_id = ? AND status = 'ok' "
@@ -246,6 +275,26 @@ class Store:
             (source_id,),
         ).fetchone()
         return row[0] if row else None
+
+    def health_state(
+        self, conn: sqlite3.Connection, source_id: int
+    ) -> tuple[tuple[str, int, str | None] | None, str | None]:
+        """(status, entries_found, error) of the last ok/suspicious poll; the last ok strategy.
+
+        The first says whether a suspicious episode is open and of which kind (one warning per
+        episode, across restarts); the second which extractor the last healthy poll used.
+        """
+        last = conn.execute(
+            "SELECT status, entries_found, error FROM polls WHERE source_id = ? "
+            "AND status IN ('ok', 'suspicious') ORDER BY id DESC LIMIT 1",
+            (source_id,),
+        ).fetchone()
+        healthy = conn.execute(
+            "SELECT strategy FROM polls WHERE source_id = ? AND status = 'ok' "
+            "ORDER BY id DESC LIMIT 1",
+            (source_id,),
+        ).fetchone()
+        return (tuple(last) if last else None, healthy[0] if healthy else None)
 
     def _row(self, row: tuple, table: str) -> dict:
         columns = [c.name for c in self.db[table].columns]

@@ -14,6 +14,7 @@ import click
 from crawler.cleaning import safe_for_log
 from crawler.queries import list_entries
 from crawler.storage import Store, default_db_path
+from scheduler import cli_daemon, cli_sites, cli_watch
 from scheduler.durations import parse_duration
 from scheduler.logs import setup_logging
 
@@ -74,7 +75,9 @@ def poll(
             )
             for url, outcome in zip(urls, outcomes, strict=True):
                 if isinstance(outcome, BaseException):
-                    click.echo(f"error: {safe_for_log(url)}: {safe_for_log(str(outcome))}", err=True)
+                    click.echo(
+                        f"error: {safe_for_log(url)}: {safe_for_log(str(outcome))}", err=True
+                    )
                     failures += 1
                 elif outcome.status == "error":
                     failures += 1  # the report pipeline already logged source, URL and reason
@@ -92,11 +95,20 @@ def poll(
 @click.option("--search", help="Full-text search over titles and bodies.")
 @click.option("--limit", type=int, default=None, help="At most this many entries.")
 @click.option(
-    "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
 )
 @click.pass_obj
 def entries(
-    obj: dict, source: str | None, since: str | None, search: str | None, limit: int | None, fmt: str
+    obj: dict,
+    source: str | None,
+    since: str | None,
+    search: str | None,
+    limit: int | None,
+    fmt: str,
 ) -> None:
     """What is stored, newest first."""
     store = open_existing(obj["db"])
@@ -135,6 +147,11 @@ def open_existing(db_path: Path) -> Store:
     if not Path(db_path).exists():
         raise click.ClickException(f"no database at {db_path} (poll something first, or use --db)")
     return Store(db_path)
+
+
+# The daemon's commands live in their own modules; registered here so `main` stays the one group.
+for _command in (*cli_daemon.COMMANDS, *cli_watch.COMMANDS, *cli_sites.COMMANDS):
+    main.add_command(_command)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -50,3 +50,11 @@ def tickerwatch(
     return subprocess.run(
         command + list(args), capture_output=True, text=True, timeout=timeout, cwd=REPO, env=env
     )
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """One line for the fault suite (tests/faultkit.py counts what each fault case did)."""
+    from tests.faultkit import TALLY
+
+    if TALLY.cases:
+        terminalreporter.write_line(TALLY.line())

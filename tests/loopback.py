@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -16,6 +17,7 @@ class Route:
     content_type: str = "text/html; charset=utf-8"
     headers: dict[str, str] = field(default_factory=dict)
     conditional: bool = False  # answer If-None-Match with 304 (ETag = body hash)
+    delay: float = 0.0  # seconds to wait before answering (a poll caught in flight)
 
 
 class LoopbackServer:
@@ -38,6 +40,8 @@ class LoopbackServer:
                 if route is None:
                     self._send(404, b"not found", "text/plain", {})
                     return
+                if route.delay:
+                    time.sleep(route.delay)
                 headers = dict(route.headers)
                 if route.conditional:
                     etag = '"' + hashlib.sha1(route.body).hexdigest()[:16] + '"'

@@ -27,7 +27,9 @@ class Extraction:
     empty result in one human sentence (e.g. "not a liveblog: NewsArticle with 2 subheads").
     ``chosen_because`` says why the winning extractor was picked (markup found, host hint,
     forced by name), so a wrong pick can be diagnosed from the stored poll. ``page_url`` is the
-    canonical URL the entry permalinks were built from.
+    canonical URL the entry permalinks were built from. ``dom_count`` / ``structured_count``
+    say how many entries the page markup and the structured data each gave before the merge:
+    the extractor health check (crawler/health.py) compares them across polls.
     Entries come newest first with ``position`` 0..n-1; each carries ``body_html`` (the raw
     fragment) and ``raw_hash`` (sha1 of it), ``body`` stays None for the clean pipeline.
     """
@@ -37,6 +39,8 @@ class Extraction:
     reason: str = ""
     chosen_because: str = ""
     page_url: str = ""
+    dom_count: int = 0
+    structured_count: int = 0
 
 
 @dataclass

@@ -46,26 +46,31 @@ def extract_liveblog(
         strategy = f"{sd.kind}+{adapter.name}" if sd.entries else adapter.name
         if sd.entries:
             why += f"; merged with {len(sd.entries)} {sd.kind} updates"
-        return _done(page, strategy, entries, why)
+        return _done(page, strategy, entries, why, dom=len(dom), structured=len(sd.entries))
     if sd.entries:
         because = f"{len(sd.entries)} {sd.kind} liveBlogUpdate items"
         if site == STRUCTURED.name:
-            return _done(page, sd.kind, merge([], sd.entries), f"forced: site={site!r}; {because}")
+            forced = f"forced: site={site!r}; {because}"
+            return _done(page, sd.kind, merge([], sd.entries), forced, structured=len(sd.entries))
         found = GENERIC.extract(page).entries
         entries = merge(found, sd.entries, add_unmatched=False)
         used = sum(1 for e in found if any(e is x for x in entries))
         if used:
+            why = f"{because}; {used} DOM blocks matched"
             return _done(
-                page, f"{sd.kind}+generic", entries, f"{because}; {used} DOM blocks matched"
+                page, f"{sd.kind}+generic", entries, why, dom=used, structured=len(sd.entries)
             )
-        return _done(page, sd.kind, entries, because)
+        return _done(page, sd.kind, entries, because, structured=len(sd.entries))
     if adapter is not None:
         return Extraction(None, reason=f"{why}, but it yielded no entries", page_url=page.canonical)
     note = ""
     if sd.is_liveblog or GENERIC.looks_live(page):
         result = GENERIC.extract(page)
         if result.entries:
-            return _done(page, GENERIC.name, merge(result.entries, []), f"generic: {result.note}")
+            why = f"generic: {result.note}"
+            return _done(
+                page, GENERIC.name, merge(result.entries, []), why, dom=len(result.entries)
+            )
         note = result.note
     return Extraction(None, reason=_not_a_liveblog(page, sd, note), page_url=page.canonical)
 
@@ -82,10 +87,13 @@ def _choose(page: Page, site: str | None) -> tuple[DomAdapter | None, str]:
     return None, ""
 
 
-def _done(page: Page, strategy: str | None, entries: list, why: str) -> Extraction:
+def _done(
+    page: Page, strategy: str | None, entries: list, why: str, *, dom: int = 0, structured: int = 0
+) -> Extraction:
+    """The result, with how many entries markup and structured data each gave (for health)."""
     items = to_items(entries, page)
     log.debug("%s: %d entries via %s (%s)", page.url, len(items), strategy, why)
-    return Extraction(strategy, items, "", why, page.canonical)
+    return Extraction(strategy, items, "", why, page.canonical, dom, structured)
 
 
 def _generic_only(page: Page) -> Extraction:
@@ -93,7 +101,8 @@ def _generic_only(page: Page) -> Extraction:
     if not result.entries:
         return Extraction(None, reason=f"generic: {result.note}", page_url=page.canonical)
     entries = merge(result.entries, [])
-    return _done(page, GENERIC.name, entries, f"forced: site='generic'; {result.note}")
+    why = f"forced: site='generic'; {result.note}"
+    return _done(page, GENERIC.name, entries, why, dom=len(result.entries))
 
 
 def _not_a_liveblog(page: Page, sd: Structured, generic_note: str) -> str:

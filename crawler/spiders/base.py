@@ -12,18 +12,24 @@ from twisted.python.failure import Failure
 
 from crawler.articles import extract_article
 from crawler.extractors import extract_liveblog
+from crawler.failures import classify_error
 from crawler.feeds import looks_like_feed, parse_feed
 from crawler.items import PollItem
+from crawler.pagesafety import parser_gave_up, too_complex
 from crawler.storage import store_for, utcnow
 
 logger = logging.getLogger(__name__)
 
 
+# Every status reaches the callback (errors are polls too) except redirects, which Scrapy's
+# RedirectMiddleware must see to follow them: ``handle_httpstatus_all`` would disable it.
+_REDIRECTS = frozenset((301, 302, 303, 307, 308))
+HANDLED_STATUSES = [s for s in range(100, 600) if s not in _REDIRECTS]
+
+
 def describe_failure(failure: Failure) -> str:
-    """One line a user can act on: the error class and its message."""
-    error = failure.value
-    text = str(error) or error.__class__.__name__
-    return f"{error.__class__.__name__}: {text}"[:500]
+    """One line a user can act on: a stable error class, the exception and its message."""
+    return classify_error(failure.value)
 
 
 class PollSpider(scrapy.Spider):
@@ -57,7 +63,7 @@ class PollSpider(scrapy.Spider):
             "tw_started_at": utcnow(),
             "tw_max_articles": max_articles,
             # Errors are polls too: the callback records 4xx/5xx instead of Scrapy dropping them.
-            "handle_httpstatus_all": True,
+            "handle_httpstatus_list": HANDLED_STATUSES,
         }
         if timeout:
             meta["download_timeout"] = timeout
@@ -96,6 +102,11 @@ class PollSpider(scrapy.Spider):
         item.http_status = response.status
         if response.status == 304:
             item.status = "not_modified"
+            yield item
+            return
+        if "dataloss" in response.flags:
+            # Only with DOWNLOAD_FAIL_ON_DATALOSS off: a partial page must never be diffed.
+            item.status, item.error = "error", "incomplete response: body cut short (dataloss)"
             yield item
             return
         if not 200 <= response.status < 300:
@@ -142,12 +153,22 @@ class PollSpider(scrapy.Spider):
             ctype = _header(response, b"Content-Type") or "unknown"
             item.status, item.error = "error", f"not an HTML page (Content-Type: {ctype})"
             return
+        problem = too_complex(response.text)
+        if problem:
+            item.status, item.error = "error", f"extraction failed: {problem}"
+            return
         extraction = extract_liveblog(
             response.text, response.url, site=response.meta.get("tw_site")
         )
         item.strategy = extraction.strategy
         item.entries = extraction.entries
+        item.dom_count, item.structured_count = extraction.dom_count, extraction.structured_count
+        item.site = response.meta.get("tw_site")
         if not extraction.entries:
+            problem = parser_gave_up(response.text)
+            if problem:  # a truncated tree is a failed extraction, not an empty page
+                item.status, item.error = "error", f"extraction failed: {problem}"
+                return
             item.error = extraction.reason or "no entries found"
 
     async def _parse_feed(
@@ -167,17 +188,22 @@ class PollSpider(scrapy.Spider):
             return
         known = store_for(self.crawler).known_keys(item.source_url, [e.key for e in candidates])
         for entry in [e for e in candidates if e.key not in known][:limit]:
-            await self._fetch_article(entry)
+            await self._fetch_article(entry, item.source_url)
 
-    async def _fetch_article(self, entry) -> None:
-        """Full text for a new feed item; a failure keeps the feed's own summary."""
-        request = scrapy.Request(entry.article_url, dont_filter=True, meta={"tw_article": True})
+    async def _fetch_article(self, entry, origin: str | None = None) -> None:
+        """Full text for a new feed item; a failure keeps the feed's own summary.
+
+        The link comes from the feed, not the operator: ``tw_origin`` lets the network policy
+        judge it against the source it came from (crawler/netpolicy.py).
+        """
+        meta = {"tw_article": True, "tw_origin": origin}
+        request = scrapy.Request(entry.article_url, dont_filter=True, meta=meta)
         try:
             response = await self.crawler.engine.download_async(request)
         except Exception as error:
             logger.info("article fetch failed for %s: %s", entry.article_url, error)
             return
-        if response.status != 200:
+        if response.status != 200 or "dataloss" in response.flags:
             return
         article = extract_article(response.body, response.url)
         if article and article.text and len(article.text) > len(entry.body or ""):

@@ -1,0 +1,1 @@
+"""The performance benchmark (GitHub issue 6): ``python -m bench.run [--quick]``."""

@@ -1,0 +1,89 @@
+"""Helpers shared by the benchmark's processes: the server's control channel, stats, memory."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import statistics
+import urllib.request
+from pathlib import Path
+
+
+def ctl(base: str, command: str, **params: object) -> object:
+    """Call the loopback server's control channel (blocking; never inside a measured window)."""
+    query = "&".join(f"{k}={v}" for k, v in params.items())
+    with urllib.request.urlopen(f"{base}/_ctl/{command}?{query}", timeout=30) as response:
+        return json.loads(response.read())
+
+
+def fetch(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return response.read()
+
+
+def summary(values_ms: list[float]) -> dict:
+    """Median and p95 (nearest rank) of per-poll milliseconds."""
+    if not values_ms:
+        return {"n": 0}
+    ordered = sorted(values_ms)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return {
+        "n": len(ordered),
+        "median": round(statistics.median(ordered), 3),
+        "p95": round(p95, 3),
+        "min": round(ordered[0], 3),
+    }
+
+
+def rss_mb() -> float:
+    """Resident set size of this process now, from /proc (Linux)."""
+    with open("/proc/self/statm") as f:
+        pages = int(f.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+def peak_rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
+
+
+def db_bytes(path: str | Path) -> int:
+    """Database size including its WAL, as a user would see it on disk."""
+    total = 0
+    for suffix in ("", "-wal"):
+        p = Path(f"{path}{suffix}")
+        if p.exists():
+            total += p.stat().st_size
+    return total
+
+
+def log_to_file(path: str | Path) -> None:
+    """Log as the daemon does (INFO, one line per development) but into a file, not the screen."""
+    handler = logging.FileHandler(path)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO)
+
+
+FTS_TRIGGER_FIX = """
+DROP TRIGGER IF EXISTS entries_au;
+CREATE TRIGGER entries_au AFTER UPDATE OF title, body ON entries BEGIN
+  INSERT INTO entries_fts (entries_fts, rowid, title, body)
+    VALUES('delete', old.rowid, old.title, old.body);
+  INSERT INTO entries_fts (rowid, title, body) VALUES (new.rowid, new.title, new.body);
+END;
+"""
+
+
+def apply_fts_trigger_fix(db_path: str) -> None:
+    """What-if for the lead (crawler/schema.py is not ours): re-index FTS only when title or
+    body change, not on every last_seen_at/position update. Applied to the benchmark's own
+    temporary database only, and only with --fts-fix."""
+    from crawler.storage import Store
+
+    store = Store(db_path)
+    store.conn.executescript(FTS_TRIGGER_FIX)
+    store.close()

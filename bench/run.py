@@ -1,0 +1,308 @@
+"""The benchmark in one command: ``python -m bench.run [--quick] [--out DIR]``.
+
+Starts the loopback server (its own process), then runs, each in a fresh process so that
+their CPU and memory are their own:
+
+1. ``bench.perpoll``: CPU per poll by kind through the real PollEngine, plus the floor
+   (a bare lxml / selectolax parse of the same pages, feedparser and lxml on the same feed);
+2. the naive design: one ``scrapy crawl liveblog`` process per poll (CPU via RUSAGE_CHILDREN);
+3. ``bench.urlwatch_worker``: urlwatch 2.x, ``html2text`` filter, on the same pages;
+4. start-up: ``tickerwatch run`` from exec to its first committed poll (wall time);
+5. ``bench.capacity``: the daemon over all sources at a fixed interval (CPU share, latency,
+   RSS, database growth), then ``--soak``: ≥10,000 polls for memory growth.
+
+Prints one table with the goals of issue 6 and writes ``results.json`` (and ``RESULTS.md``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.common import ctl
+
+ROOT = Path(__file__).resolve().parent.parent
+
+FULL = dict(
+    liveblogs=1000, feeds=1000, interval=60.0, duration=300.0, samples=200, naive=5, soak=12_000
+)
+QUICK = dict(
+    liveblogs=200, feeds=200, interval=12.0, duration=60.0, samples=60, naive=3, soak=10_000
+)
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def python(*args: str, timeout: float, log=None) -> None:
+    subprocess.run(
+        [sys.executable, *args], cwd=ROOT, check=True, timeout=timeout, stdout=log, stderr=log
+    )
+
+
+class LoopbackServer:
+    def __init__(self, liveblogs: int, feeds: int) -> None:
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "bench.server",
+                "--liveblogs",
+                str(liveblogs),
+                "--feeds",
+                str(feeds),
+            ],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        line = self.proc.stdout.readline()
+        if not line.startswith("READY"):
+            raise RuntimeError(f"server did not start: {line!r}")
+        self.base = f"http://127.0.0.1:{int(line.split()[1])}"
+
+    def close(self) -> None:
+        self.proc.stdin.close()  # the server exits when its stdin closes
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def naive(base: str, work: Path, runs: int) -> dict:
+    """One ``scrapy crawl liveblog`` process per poll, each after one new entry appeared."""
+    probe = [s for s in ctl(base, "sources") if s["kind"] == "liveblog"][0]
+    db = work / "naive.db"
+    times = []
+    env = {**os.environ, "TICKERWATCH_DB": str(db)}
+    for i in range(runs + 1):
+        ctl(base, "change", src=probe["name"], op="add")
+        c0, t0 = children_cpu(), time.perf_counter()
+        subprocess.run(
+            [
+                "scrapy",
+                "crawl",
+                "liveblog",
+                "-a",
+                f"url={probe['url']}",
+                "-s",
+                "LOG_LEVEL=WARNING",
+                "-s",
+                f"TICKERWATCH_DB={db}",
+            ],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            timeout=120,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        if i:  # the first run stores the baseline 300 entries: not a one-new-entry poll
+            times.append(((children_cpu() - c0) * 1000, (time.perf_counter() - t0) * 1000))
+    from bench.common import summary
+
+    return {"cpu": summary([t[0] for t in times]), "wall": summary([t[1] for t in times])}
+
+
+def startup(base: str, work: Path) -> dict:
+    """Wall time from starting ``tickerwatch run`` to its first committed poll row."""
+    probe = [s for s in ctl(base, "sources") if s["kind"] == "liveblog"][3]
+    config, db = work / "startup.toml", work / "startup.db"
+    config.write_text(f'[[source]]\nname = "probe"\nurl = "{probe["url"]}"\nevery = "60s"\n')
+    times = []
+    for _ in range(3):
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(
+            ["tickerwatch", "--db", str(db), "run", "--config", str(config)],
+            cwd=work,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        first = None
+        while time.perf_counter() - t0 < 30 and proc.poll() is None:
+            time.sleep(0.01)
+            try:
+                conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=0.05)
+                if conn.execute("SELECT count(*) FROM polls").fetchone()[0]:
+                    first = time.perf_counter() - t0
+                conn.close()
+            except sqlite3.Error:
+                pass
+            if first is not None:
+                break
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        times.append(first)
+    ok = [t for t in times if t is not None]
+    return {"first_poll_s": round(min(ok), 3) if ok else None, "runs_s": times}
+
+
+def machine() -> dict:
+    model = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "date": time.strftime("%Y-%m-%d %H:%M %Z"),
+        "cores": os.cpu_count(),
+        "cpu": model,
+        "python": platform.python_version(),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--quick", action="store_true", help="a few minutes: 200+200 sources at 12 s"
+    )
+    parser.add_argument("--out", default=str(ROOT / "bench" / "results"))
+    parser.add_argument(
+        "--fts-fix",
+        action="store_true",
+        help="what-if: FTS trigger only on title/body updates (see common.py)",
+    )
+    parser.add_argument("--skip", default="", help="comma list of phases to skip")
+    args = parser.parse_args()
+    plan = QUICK if args.quick else FULL
+    skip = set(filter(None, args.skip.split(",")))
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="twbench-"))
+    log = open(work / "bench.log", "w")
+    fix = ["--fts-fix"] if args.fts_fix else []
+    results: dict = {
+        "machine": machine(),
+        "plan": plan,
+        "fts_fix": args.fts_fix,
+        "mode": "quick" if args.quick else "full",
+    }
+    print(
+        f"work dir {work}; server with {plan['liveblogs']} liveblogs + {plan['feeds']} feeds …",
+        flush=True,
+    )
+    server = LoopbackServer(plan["liveblogs"], plan["feeds"])
+    try:
+        if "perpoll" not in skip:
+            print("per-poll CPU by kind (one long-lived PollEngine) …", flush=True)
+            python(
+                "-m",
+                "bench.perpoll",
+                "--base",
+                server.base,
+                "--db",
+                str(work / "perpoll.db"),
+                "--out",
+                str(work / "perpoll.json"),
+                "--log",
+                str(work / "perpoll.log"),
+                "--samples",
+                str(plan["samples"]),
+                *fix,
+                timeout=1200,
+                log=log,
+            )
+            results["perpoll"] = json.loads((work / "perpoll.json").read_text())
+        if "naive" not in skip:
+            print("naive design: one scrapy process per poll …", flush=True)
+            results["naive"] = naive(server.base, work, plan["naive"])
+        if "urlwatch" not in skip:
+            print("urlwatch 2.x + html2text on the same pages …", flush=True)
+            python(
+                "-m",
+                "bench.urlwatch_worker",
+                "--base",
+                server.base,
+                "--dir",
+                str(work / "uw"),
+                "--out",
+                str(work / "urlwatch.json"),
+                "--samples",
+                str(plan["samples"] // 2),
+                timeout=1200,
+                log=log,
+            )
+            results["urlwatch"] = json.loads((work / "urlwatch.json").read_text())
+        if "startup" not in skip:
+            print("daemon start-up to first poll …", flush=True)
+            results["startup"] = startup(server.base, work)
+        if "capacity" not in skip:
+            print(
+                f"capacity: daemon, {plan['liveblogs']}+{plan['feeds']} sources every "
+                f"{plan['interval']:.0f} s for {plan['duration']:.0f} s after warm-up …",
+                flush=True,
+            )
+            python(
+                "-m",
+                "bench.capacity",
+                "--base",
+                server.base,
+                "--db",
+                str(work / "cap.db"),
+                "--out",
+                str(work / "capacity.json"),
+                "--log",
+                str(work / "capacity.log"),
+                "--interval",
+                str(plan["interval"]),
+                "--duration",
+                str(plan["duration"]),
+                *fix,
+                timeout=3000,
+                log=log,
+            )
+            results["capacity"] = json.loads((work / "capacity.json").read_text())
+        if "soak" not in skip:
+            print(f"soak: {plan['soak']} unchanged polls, RSS every 500 …", flush=True)
+            python(
+                "-m",
+                "bench.capacity",
+                "--base",
+                server.base,
+                "--db",
+                str(work / "soak.db"),
+                "--out",
+                str(work / "soak.json"),
+                "--log",
+                str(work / "soak.log"),
+                "--soak",
+                str(plan["soak"]),
+                *fix,
+                timeout=3000,
+                log=log,
+            )
+            results["soak"] = json.loads((work / "soak.json").read_text())
+    finally:
+        server.close()
+    from bench.report import render
+
+    text = render(results)
+    print(text)
+    (out / "results.json").write_text(json.dumps(results, indent=1))
+    (out / "RESULTS.md").write_text(text + "\n")
+    print(f"\nwritten: {out / 'results.json'}, {out / 'RESULTS.md'}; logs in {work}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,45 @@
+"""Download failures as one line a user can act on: a stable error class, then the detail.
+
+The poll row's ``error`` starts with the class ("timeout", "response too large", "refused",
+"TLS certificate rejected", …) so operators and tests can group failures without parsing
+Scrapy's and Twisted's exception zoo, whose names change between versions.
+"""
+
+from __future__ import annotations
+
+# (class-name or message fragment, error class), first match wins; lower-cased comparison.
+_RULES: tuple[tuple[str, str], ...] = (
+    ("refused:", "refused"),
+    ("max redirections reached", "too many redirects"),
+    ("during decompression", "response too large"),
+    ("larger than download max size", "response too large"),
+    # Scrapy 2.19 cancels a body that grows past DOWNLOAD_MAXSIZE without any message; nothing
+    # else in Tickerwatch cancels downloads (timeouts are DownloadTimeoutError).
+    ("downloadcancellederror", "response too large"),
+    ("certificate", "TLS certificate rejected"),
+    ("sslerror", "TLS handshake failed"),
+    ("tls", "TLS handshake failed"),
+    ("timeouterror", "timeout"),
+    ("took longer than", "timeout"),
+    ("dataloss", "incomplete response"),
+    ("data loss", "incomplete response"),
+    ("responsenevercompletelyreceived", "incomplete response"),
+    ("responsefailed", "incomplete response"),
+    ("connectionlost", "incomplete response"),
+    ("connectionrefused", "connection refused"),
+    ("cannotresolvehost", "unknown host"),
+    ("dnslookup", "unknown host"),
+    ("httperror", "HTTP error"),
+)
+
+
+def classify_error(error: BaseException) -> str:
+    """``"<class>: <ExceptionName>: <message>"``, at most 500 characters."""
+    name = error.__class__.__name__
+    text = str(error) or name
+    haystack = f"{name} {text} {error!r}".lower()
+    label = next((label for needle, label in _RULES if needle in haystack), None)
+    if label == "refused" and text.startswith("refused:"):
+        return text[:500]
+    line = f"{name}: {text}"
+    return (f"{label}: {line}" if label else line)[:500]

@@ -1,0 +1,165 @@
+"""Network policy: which destinations a poll may reach (SSRF guard), as pure functions.
+
+Trust the operator, not the content. A URL the operator wrote (config, command line) is
+fetched as written; every destination the fetched content supplies (a redirect hop, a feed
+item's article link, a meta refresh) is refused when it is not http(s) or when any address it
+resolves to is not public: loopback, private, link-local (169.254.169.254 cloud metadata),
+CGNAT, unspecified, multicast, reserved, or an IPv6 form that embeds one of those (IPv4-mapped,
+6to4, NAT64, Teredo). Classifying the *resolved* addresses rather than the spelling of the
+host makes ``2130706433``, ``0177.0.0.1``, ``0x7f.1`` and ``localhost.`` all land on 127.0.0.1
+exactly as the connecting socket would see them.
+
+The middleware in :mod:`crawler.middlewares` wires this into Scrapy; everything here is
+reactor-free so every spelling is unit-tested in ``tests/test_netpolicy.py``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+ALLOWED_SCHEMES = frozenset(("http", "https"))
+_CGNAT = ipaddress.ip_network("100.64.0.0/10")
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+# Environment fallbacks, so `tickerwatch poll` (no settings file) can be configured too.
+ENV_ALLOW_PRIVATE = "TICKERWATCH_ALLOW_PRIVATE_NETWORKS"
+ENV_STRICT = "TICKERWATCH_STRICT_NETWORK"
+# Test-only: addresses listed here count as public, so a loopback test server can stand for
+# "the internet" while a canary on another loopback address stands for an internal service.
+ENV_TEST_PUBLIC = "TICKERWATCH_TEST_PUBLIC_HOSTS"
+
+
+class RefusedDestination(Exception):
+    """A destination the policy refuses; the message starts with ``refused:``."""
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The operator's choices. ``public_overrides`` is the test-only list of "public" IPs."""
+
+    allow_private: bool = False
+    strict: bool = False
+    public_overrides: frozenset[Address] = field(default_factory=frozenset)
+
+    @classmethod
+    def from_settings(cls, settings) -> Policy:
+        """Scrapy settings first, then the environment (for the CLI, which has no settings file)."""
+
+        def flag(name: str) -> bool:
+            if settings is not None and settings.getbool(name):
+                return True
+            return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+        raw = (settings.get(ENV_TEST_PUBLIC) if settings is not None else None) or os.environ.get(
+            ENV_TEST_PUBLIC, ""
+        )
+        names = raw if isinstance(raw, list | tuple) else str(raw).replace(",", " ").split()
+        overrides = frozenset(ipaddress.ip_address(n) for n in names if n)
+        return cls(flag(ENV_ALLOW_PRIVATE), flag(ENV_STRICT), overrides)
+
+
+def parse_host_literal(host: str) -> Address | None:
+    """The address a host *spelling* denotes without DNS, the way inet_aton reads it, else None.
+
+    Handles dotted decimal, a bare 32-bit integer (``2130706433``), octal and hex parts
+    (``0177.0.0.1``, ``0x7f.1``), short forms (``127.1``) and bracketed IPv6.
+    """
+    host = host.strip().strip("[]")
+    if not host:
+        return None
+    try:
+        return ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        pass
+    try:
+        return ipaddress.IPv4Address(socket.inet_aton(host.rstrip(".")))
+    except (OSError, ValueError):
+        return None
+
+
+def embedded_ipv4(address: Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address carries (mapped, 6to4, NAT64, Teredo), if any."""
+    if address.version != 6:
+        return None
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address in _NAT64:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    if address.teredo is not None:
+        return address.teredo[1]
+    return None
+
+
+def classify(address: Address, policy: Policy | None = None) -> str | None:
+    """Why ``address`` is not a public destination, or None when it is."""
+    if policy is not None and address in policy.public_overrides:
+        return None
+    inner = embedded_ipv4(address)
+    if inner is not None:
+        reason = classify(inner, policy)
+        return f"{address}, which embeds {reason}" if reason else None
+    checks = (
+        ("unspecified", address.is_unspecified),
+        ("loopback", address.is_loopback),
+        ("link-local", address.is_link_local),
+        ("CGNAT", address.version == 4 and address in _CGNAT),
+        ("private", address.is_private),
+        ("multicast", address.is_multicast),
+        ("reserved", address.is_reserved),
+        ("non-global", not address.is_global),
+    )
+    for name, hit in checks:
+        if hit:
+            return f"{name} address {address}"
+    return None
+
+
+def resolve(host: str, port: int | None = None) -> list[Address]:
+    """Every address ``host`` resolves to, as the connecting socket would see them (blocking)."""
+    literal = parse_host_literal(host)
+    if literal is not None:
+        return [literal]
+    name = host.rstrip(".").lower()  # "localhost." is "localhost", whatever DNS makes of it
+    if name == "localhost" or name.endswith(".localhost"):  # RFC 6761: always loopback
+        return [ipaddress.ip_address("127.0.0.1"), ipaddress.ip_address("::1")]
+    infos = socket.getaddrinfo(name, port or 80, type=socket.SOCK_STREAM)
+    out: list[Address] = []
+    for info in infos:
+        text = info[4][0].split("%", 1)[0]
+        address = ipaddress.ip_address(text)
+        if address not in out:
+            out.append(address)
+    return out
+
+
+def check_scheme(url: str) -> None:
+    """Refuse file:, data:, ftp:, gopher: … for content-supplied destinations."""
+    scheme = urlsplit(url).scheme.lower()
+    if scheme not in ALLOWED_SCHEMES:
+        raise RefusedDestination(f"refused: {scheme or 'no'} scheme in {url[:200]}")
+
+
+def check_addresses(url: str, addresses: Iterable[Address], policy: Policy) -> None:
+    """Refuse when any address is non-public: a host that resolves both ways is not public."""
+    for address in addresses:
+        reason = classify(address, policy)
+        if reason:
+            host = urlsplit(url).hostname or url
+            raise RefusedDestination(f"refused: {host} resolves to {reason} (SSRF guard)")
+
+
+def is_public_host(host: str, policy: Policy) -> bool:
+    """True when every address of ``host`` is public; unresolvable hosts count as public."""
+    try:
+        addresses = resolve(host)
+    except OSError:
+        return True
+    return all(classify(a, policy) is None for a in addresses)

@@ -1,0 +1,221 @@
+"""CLI commands for the extractors: ``sites`` lists them, ``inspect URL`` shows what one page yields.
+
+``inspect`` is the tool for adding or debugging a site: it fetches the page once through the
+same Scrapy engine, middlewares and network policy as a poll, runs the same extraction, and
+prints which extractor won and why, without touching the database (no file is created).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from typing import Any
+
+import click
+
+from crawler.cleaning import safe_for_log
+
+PREVIEW_CHARS = 160
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON array instead of the table.")
+def sites(as_json: bool) -> None:
+    """List the extractors in the order they run: structured data, site adapters, heuristic."""
+    from crawler.extractors import describe_sites
+
+    rows = describe_sites()
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    width = max(len(str(row["name"])) for row in rows)
+    for row in rows:
+        click.echo(f"{row['name']:<{width}}  {row['kind']:<10}  {row['description']}")
+        pad = " " * (width + 14)
+        click.echo(f"{pad}markup:  {row['claims']}")
+        if row["domains"]:
+            click.echo(f"{pad}domains: {', '.join(row['domains'])}")  # type: ignore[arg-type]
+
+
+@click.command()
+@click.argument("url")
+@click.option("--site", help="Force one extractor by name (see `tickerwatch sites`).")
+@click.option(
+    "--kind", type=click.Choice(["auto", "liveblog", "feed"]), default="auto", show_default=True
+)
+@click.option("--limit", type=click.IntRange(min=0), default=5, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="The whole report as one JSON object.")
+@click.option("--timeout", type=float, default=30.0, show_default=True, help="Seconds.")
+@click.pass_obj
+def inspect(
+    obj: dict, url: str, site: str | None, kind: str, limit: int, as_json: bool, timeout: float
+) -> None:
+    """Fetch URL once and show what extraction makes of it; stores nothing.
+
+    Exit 1 when the page yields no entries (the reason is printed) or cannot be fetched.
+    """
+    from crawler.extractors import NAMES
+    from scheduler.logs import setup_logging
+    from scheduler.reactor import run
+
+    if site is not None and site not in NAMES:
+        raise click.BadParameter(
+            f"unknown site {site!r}; known: {', '.join(NAMES)}", param_hint="--site"
+        )
+    setup_logging(obj["log_format"], level=logging.WARNING)
+    try:
+        response = run(lambda: _fetch(url, obj["db"], timeout))
+    except Exception as error:  # connection refused, DNS, timeout, refused by the SSRF guard
+        click.echo(
+            f"error: {safe_for_log(url)}: {safe_for_log(str(error) or repr(error))}", err=True
+        )
+        sys.exit(1)
+    if not 200 <= response.status < 300:
+        click.echo(f"error: {safe_for_log(url)}: HTTP {response.status}", err=True)
+        sys.exit(1)
+    report = _report(url, response, kind, site)
+    entries = report.pop("_entries")
+    report["entries"] = [_entry_view(e) for e in entries[:limit]]
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        _print_report(report)
+    sys.exit(0 if entries else 1)
+
+
+async def _fetch(url: str, db_path: Any, timeout: float) -> Any:
+    """One download through the poll engine's crawler, bypassing spider and pipelines.
+
+    ``tw_source_url`` marks the URL as the operator's own (the network policy trusts it like a
+    poll's); an empty ``tw_state`` tells SourceStateMiddleware the state is known, so it neither
+    opens the database nor sends a conditional GET that could be answered with a bodiless 304.
+    """
+    import scrapy
+
+    from crawler.spiders.base import HANDLED_STATUSES
+    from scheduler.engine import PollEngine, make_settings
+
+    engine = PollEngine(make_settings(db_path))
+    await engine.start()
+    try:
+        meta = {
+            "tw_source_url": url,
+            "tw_state": {},
+            "handle_httpstatus_list": HANDLED_STATUSES,
+            "download_timeout": timeout,
+        }
+        request = scrapy.Request(url, dont_filter=True, meta=meta)
+        assert engine.crawler is not None and engine.crawler.engine is not None
+        return await engine.crawler.engine.download_async(request)
+    finally:
+        await engine.stop()
+
+
+def _report(url: str, response: Any, kind: str, site: str | None) -> dict:
+    """Extraction (or feed parsing) of the response, as the dict both output formats print."""
+    from scrapy.http import TextResponse
+
+    from crawler.extractors import extract_liveblog
+    from crawler.feeds import looks_like_feed, parse_feed
+    from crawler.health import adapter_of
+
+    raw_ctype = response.headers.get(b"Content-Type")
+    ctype = raw_ctype.decode("latin-1") if raw_ctype else None
+    if kind == "auto":
+        kind = "feed" if looks_like_feed(response.body, ctype) else "liveblog"
+    report: dict[str, Any] = {
+        "url": url,
+        "fetched_url": response.url,
+        "http_status": response.status,
+        "kind": kind,
+    }
+    if kind == "feed":
+        result = parse_feed(response.body, response.url, ctype)
+        report.update(
+            page_url=response.url,
+            adapter="feed" if not result.error else None,
+            strategy="feed" if not result.error else None,
+            chosen_because=f"feed format {result.format}" if not result.error else "",
+            reason=result.error or "",
+            entries_found=len(result.entries),
+            dom_count=None,
+            structured_count=None,
+            _entries=result.entries,
+        )
+        return report
+    if not isinstance(response, TextResponse):
+        report.update(reason=f"not an HTML page (Content-Type: {ctype or 'unknown'})", _entries=[])
+        return report
+    extraction = extract_liveblog(response.text, response.url, site=site)
+    report.update(
+        page_url=extraction.page_url,
+        adapter=adapter_of(extraction.strategy),
+        strategy=extraction.strategy,
+        chosen_because=extraction.chosen_because,
+        reason=extraction.reason,
+        entries_found=len(extraction.entries),
+        dom_count=extraction.dom_count,
+        structured_count=extraction.structured_count,
+        pinned=sum(e.pinned for e in extraction.entries),
+        _entries=extraction.entries,
+    )
+    return report
+
+
+def _entry_view(entry: Any) -> dict:
+    """Key fields of one entry and a preview of its cleaned body (as the poll would store it)."""
+    from crawler.cleaning import clean_fragment
+
+    body = entry.body if entry.body is not None else clean_fragment(entry.body_html or "")
+    preview = " ".join(body.split())
+    if len(preview) > PREVIEW_CHARS:
+        preview = preview[: PREVIEW_CHARS - 1] + "…"
+    return {
+        "key": entry.key,
+        "published_at": entry.published_at,
+        "pinned": bool(entry.pinned),
+        "title": entry.title,
+        "author": entry.author,
+        "url": entry.url,
+        "preview": preview,
+    }
+
+
+def _print_report(report: dict) -> None:
+    """Scraped text goes through safe_for_log: a page must not drive the user's terminal."""
+
+    def line(label: str, value: Any) -> None:
+        click.echo(f"{label:<9}{safe_for_log(str(value))}")
+
+    line("url", report["url"])
+    if report["fetched_url"] != report["url"]:
+        line("fetched", report["fetched_url"])
+    line("page", report.get("page_url") or "-")
+    line("kind", report["kind"])
+    if not report.get("entries_found"):
+        line("result", report.get("reason") or "no entries found")
+        return
+    line("adapter", f"{report['adapter']} (strategy {report['strategy']})")
+    line("because", report["chosen_because"])
+    counts = f"{report['entries_found']}"
+    if report["dom_count"] is not None:
+        counts += (
+            f" ({report['dom_count']} from the page markup,"
+            f" {report['structured_count']} from structured data; {report['pinned']} pinned)"
+        )
+    line("entries", counts)
+    shown = report["entries"]
+    if shown:
+        click.echo(f"\nfirst {len(shown)} of {report['entries_found']}:")
+    for number, entry in enumerate(shown):
+        flags = "  PINNED" if entry["pinned"] else ""
+        click.echo(
+            f"[{number}] {safe_for_log(entry['key'])}  {entry['published_at'] or '-'}{flags}"
+        )
+        click.echo(f"    {safe_for_log(entry['title'], limit=200) or '-'}")
+        if entry["preview"]:
+            click.echo(f"    {safe_for_log(entry['preview'])}")
+
+
+COMMANDS = (sites, inspect)

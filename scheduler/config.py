@@ -1,0 +1,289 @@
+"""The sources file (TOML): parsed into frozen dataclasses, every problem reported with file and line."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from crawler.storage import source_name_for
+from scheduler.durations import parse_duration
+
+DEFAULT_CONFIG = Path("data") / "sources.toml"
+DEFAULT_INTERVAL = 60.0
+DEFAULT_TIMEOUT = 30.0
+MIN_INTERVAL = 10.0
+KINDS = ("auto", "liveblog", "feed")
+LOG_FORMATS = ("text", "json")
+
+# Keys per table; anything else is a typo we refuse rather than silently ignore.
+TOP_KEYS = {"log_format", "log_file", "defaults", "source"}
+DEFAULT_KEYS = {"every", "user_agent", "timeout", "max_articles", "notify"}
+SOURCE_KEYS = DEFAULT_KEYS | {"name", "url", "kind", "site"}
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """One ``[[source]]`` table with the ``[defaults]`` merged in."""
+
+    name: str
+    url: str
+    kind: str = "auto"
+    every: float = DEFAULT_INTERVAL
+    site: str | None = None
+    user_agent: str | None = None
+    timeout: float = DEFAULT_TIMEOUT
+    max_articles: int | None = None
+    notify: tuple[str, ...] = ()
+    line: int | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    sources: tuple[SourceConfig, ...] = ()
+    log_format: str = "text"
+    log_file: str | None = None
+
+    def source(self, name: str) -> SourceConfig | None:
+        return next((s for s in self.sources if s.name == name), None)
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: Path
+    line: int | None
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line or '?'}: {self.reason}"
+
+
+class ConfigError(Exception):
+    """All problems of one file, so a user fixes them in one go."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+def default_config_path() -> Path:
+    return Path(os.environ.get("TICKERWATCH_CONFIG") or DEFAULT_CONFIG)
+
+
+def min_interval() -> float:
+    """10 s; TICKERWATCH_MIN_INTERVAL lowers it for the test suite only (not a user setting)."""
+    try:
+        return float(os.environ.get("TICKERWATCH_MIN_INTERVAL", MIN_INTERVAL))
+    except ValueError:
+        return MIN_INTERVAL
+
+
+def load_config(path: str | Path, text: str | None = None) -> Config:
+    """Read and validate ``path`` (or ``text`` as if it were that file); raise ConfigError."""
+    path = Path(path)
+    if text is None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as error:
+            raise ConfigError([Problem(path, None, f"cannot read: {error.strerror}")]) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        match = re.search(r"line (\d+)", str(error))
+        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(error))
+        raise ConfigError([Problem(path, int(match.group(1)) if match else None, reason)]) from None
+    return _Validator(path, text).config(data)
+
+
+class _Validator:
+    def __init__(self, path: Path, text: str) -> None:
+        self.path = path
+        self.lines = _LineIndex(text)
+        self.problems: list[Problem] = []
+
+    def fail(self, line: int | None, reason: str) -> None:
+        self.problems.append(Problem(self.path, line, reason))
+
+    def config(self, data: dict[str, Any]) -> Config:
+        for key in sorted(set(data) - TOP_KEYS):
+            self.fail(self.lines.key(None, 0, key), f"unknown key {key!r}")
+        log_format = data.get("log_format", "text")
+        if log_format not in LOG_FORMATS:
+            self.fail(self.lines.key(None, 0, "log_format"), "log_format must be text or json")
+        log_file = data.get("log_file") or None
+        if log_file is not None and not isinstance(log_file, str):
+            self.fail(self.lines.key(None, 0, "log_file"), "log_file must be a path")
+        defaults = data.get("defaults", {})
+        if not isinstance(defaults, dict):
+            self.fail(self.lines.key(None, 0, "defaults"), "defaults must be a table")
+            defaults = {}
+        for key in sorted(set(defaults) - DEFAULT_KEYS):
+            self.fail(self.lines.key("defaults", 0, key), f"unknown key {key!r} in [defaults]")
+        base = self.settings(defaults, "defaults", 0)
+        tables = data.get("source", [])
+        if not isinstance(tables, list):
+            self.fail(self.lines.key(None, 0, "source"), "use [[source]] tables for sources")
+            tables = []
+        sources = [self.source(table, i, base) for i, table in enumerate(tables)]
+        self.unique(sources, "name")
+        self.unique(sources, "url")
+        self.check_notify(sources)
+        if self.problems:
+            raise ConfigError(self.problems)
+        return Config(self.path, tuple(sources), log_format, log_file)
+
+    def settings(self, table: dict, section: str, index: int) -> dict:
+        """The settings that [defaults] and [[source]] share, converted and checked."""
+        out: dict = {}
+        if "every" in table:
+            line = self.lines.key(section, index, "every")
+            try:
+                out["every"] = parse_duration(table["every"])
+            except ValueError as error:
+                self.fail(line, f"every: {error}")
+            else:
+                if out["every"] < min_interval():
+                    self.fail(
+                        line,
+                        f"every: {table['every']!r} is below the minimum of {min_interval():g}s",
+                    )
+        if "timeout" in table:
+            try:
+                out["timeout"] = parse_duration(table["timeout"])
+                if out["timeout"] <= 0:
+                    raise ValueError("must be positive")
+            except ValueError as error:
+                self.fail(self.lines.key(section, index, "timeout"), f"timeout: {error}")
+        if "max_articles" in table:
+            value = table["max_articles"]
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                self.fail(
+                    self.lines.key(section, index, "max_articles"), "max_articles: not a count"
+                )
+            else:
+                out["max_articles"] = value
+        if "user_agent" in table:
+            value = table["user_agent"]
+            if not isinstance(value, str) or not value.strip() or "\n" in value:
+                self.fail(
+                    self.lines.key(section, index, "user_agent"), "user_agent: one line of text"
+                )
+            else:
+                out["user_agent"] = value.strip()
+        if "notify" in table:
+            value = table["notify"]
+            value = [value] if isinstance(value, str) else value
+            if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+                self.fail(
+                    self.lines.key(section, index, "notify"), "notify: a URL or a list of URLs"
+                )
+            else:
+                out["notify"] = tuple(value)
+        return out
+
+    def source(self, table: Any, index: int, base: dict) -> SourceConfig:
+        header = self.lines.table("source", index)
+        if not isinstance(table, dict):
+            self.fail(header, "a source must be a table")
+            return SourceConfig(name=f"#{index}", url="", line=header)
+        for key in sorted(set(table) - SOURCE_KEYS):
+            self.fail(self.lines.key("source", index, key), f"unknown key {key!r} in [[source]]")
+        url = table.get("url")
+        if not isinstance(url, str) or not _valid_url(url):
+            line = self.lines.key("source", index, "url") if "url" in table else header
+            self.fail(line, f"bad or missing url {url!r}: need an absolute http(s) URL")
+            url = url if isinstance(url, str) else ""
+        name = table.get("name") or (source_name_for(url) if url else f"#{index}")
+        if not isinstance(name, str) or not name.strip():
+            self.fail(self.lines.key("source", index, "name"), "name must be text")
+            name = f"#{index}"
+        kind = table.get("kind", "auto")
+        if kind not in KINDS:
+            self.fail(self.lines.key("source", index, "kind"), f"kind must be one of {KINDS}")
+        site = table.get("site")
+        if site is not None:
+            known = _site_names()
+            if not isinstance(site, str) or (known and site not in known):
+                line = self.lines.key("source", index, "site")
+                self.fail(line, f"unknown site {site!r}; known: {', '.join(known)}")
+        merged = {**base, **self.settings(table, "source", index)}
+        return SourceConfig(name=name.strip(), url=url, kind=kind, site=site, line=header, **merged)
+
+    def unique(self, sources: list[SourceConfig], attr: str) -> None:
+        seen: dict[str, SourceConfig] = {}
+        for source in sources:
+            value = getattr(source, attr)
+            if value and value in seen:
+                first = seen[value].line
+                self.fail(source.line, f"duplicate source {attr} {value!r} (first at line {first})")
+            seen.setdefault(value, source)
+
+    def check_notify(self, sources: list[SourceConfig]) -> None:
+        targets = {(url, s.line) for s in sources for url in s.notify}
+        if not targets:
+            return
+        if importlib.util.find_spec("apprise") is None:
+            line = min(line or 0 for _, line in targets) or None
+            self.fail(line, "notify needs apprise: pip install 'tickerwatch[notify]'")
+            return
+        import apprise
+
+        for url in sorted({url for url, _ in targets}):
+            if not apprise.Apprise().add(url):
+                line = next((ln for u, ln in targets if u == url), None)
+                self.fail(line, f"notify: apprise does not understand {_redact(url)!r}")
+
+
+def _valid_url(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and " " not in url
+
+
+def _redact(url: str) -> str:
+    """Notification URLs carry tokens: name the scheme and host only."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname or ''}/…"
+
+
+def _site_names() -> tuple[str, ...]:
+    try:
+        from crawler.extractors import NAMES
+    except Exception:  # extractors broken mid-edit must not block the config check
+        return ()
+    return tuple(NAMES)
+
+
+class _LineIndex:
+    """Where a table or key sits in the file: tomllib keeps no positions, so we scan lines."""
+
+    _HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\-\"' ]+?)\s*\]\]?")
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines()
+        self.headers: list[tuple[str, int]] = []  # (table name, 1-based line)
+        for number, line in enumerate(self.lines, start=1):
+            match = self._HEADER.match(line)
+            if match:
+                self.headers.append((match.group(2).strip("\"'"), number))
+
+    def table(self, name: str | None, index: int) -> int | None:
+        hits = [line for table, line in self.headers if table == name]
+        return hits[index] if index < len(hits) else None
+
+    def key(self, table: str | None, index: int, key: str) -> int | None:
+        start = 0 if table is None else self.table(table, index)
+        if start is None:
+            return None
+        later = [line for _, line in self.headers if line > start]
+        end = later[0] - 1 if later else len(self.lines)
+        pattern = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=")
+        for number in range(start + 1, end + 1):
+            if pattern.match(self.lines[number - 1]):
+                return number
+        return start or None

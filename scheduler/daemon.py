@@ -1,0 +1,268 @@
+"""The monitor daemon: APScheduler decides when each source is due, one long-lived crawler polls.
+
+Job model: every source is a one-shot APScheduler ``date`` job, re-armed by the poll itself when
+it has committed. The next run time is then computed from what the poll saw (error streak,
+Retry-After) and jitter, and a source can never overlap itself: there is no next job while a
+poll is in flight. The plan is written to ``sources.next_due_at`` so a restart, or ``status``
+in another process, knows when each source is due.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from crawler.cleaning import safe_for_log
+from crawler.queries import schedule_state
+from crawler.storage import Store, store_for
+from scheduler.config import Config, ConfigError, SourceConfig, load_config
+from scheduler.engine import PollEngine, make_settings
+from scheduler.notify import Notifier
+from scheduler.schedule import first_due, next_delay, parse_retry_after, parse_time
+
+logger = logging.getLogger(__name__)
+
+SHUTDOWN_GRACE = 10.0  # seconds from SIGTERM to exit, in-flight polls included
+CRAWLER_STOP = 2.0  # of which this much is kept for closing the crawler and the database
+POLL_GRACE = SHUTDOWN_GRACE - CRAWLER_STOP - 0.5  # and half a second for the process to exit
+WATCH_EVERY = 2.0  # seconds between checks of the config file's mtime
+JOB_DEFAULTS = {
+    # APScheduler 3 drops a run that starts over a second late (busy loop, suspended laptop):
+    # None means "run it however late", coalesce folds a backlog into one run.
+    "misfire_grace_time": None,
+    "coalesce": True,
+    "max_instances": 1,
+}
+
+
+class Daemon:
+    """Polls the configured sources until :meth:`request_stop`; reloads on SIGHUP or file change."""
+
+    def __init__(
+        self,
+        config: Config,
+        db_path: str | Path,
+        *,
+        watch: bool = True,
+        on_reload: Callable[[Config], None] | None = None,
+        notifier: Notifier | None = None,
+    ) -> None:
+        self.config = config
+        self.db_path = Path(db_path)
+        self.watch = watch
+        self.on_reload = on_reload
+        self.notifier = notifier or Notifier(self.db_path, _targets(config))
+        self.engine = PollEngine(
+            make_settings(str(self.db_path), TICKERWATCH_BASELINE_SUMMARY=True)
+        )
+        self.scheduler: AsyncIOScheduler | None = None
+        self.streaks: dict[str, int] = {}
+        self.running: dict[str, asyncio.Task] = {}
+        self._stopping: asyncio.Event | None = None
+        self._urgent = False
+        self._signature = _file_signature(config.path)
+
+    @property
+    def store(self) -> Store:
+        return store_for(self.engine.crawler)
+
+    async def run(self) -> int:
+        loop = asyncio.get_running_loop()
+        self._stopping = asyncio.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, self.request_stop, signum)
+        loop.add_signal_handler(signal.SIGHUP, self.reload, "SIGHUP")
+        await self.engine.start()
+        self.scheduler = AsyncIOScheduler(event_loop=loop, job_defaults=JOB_DEFAULTS, timezone=UTC)
+        self.scheduler.start()
+        self.store.unschedule_others([s.url for s in self.config.sources])
+        for source in self.config.sources:
+            self._place(source)
+        self.notifier.start()
+        watcher = asyncio.ensure_future(self._watch()) if self.watch else None
+        logger.info(
+            "daemon started: %d sources, database %s, config %s",
+            len(self.config.sources),
+            self.db_path,
+            self.config.path,
+        )
+        try:
+            await self._stopping.wait()
+        finally:
+            if watcher is not None:
+                watcher.cancel()
+            await self._shutdown()
+            for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+                loop.remove_signal_handler(signum)
+        return 0
+
+    def request_stop(self, signum: int | None = None) -> None:
+        """First signal: drain politely; a second one: abandon in-flight polls at once."""
+        if self._stopping is None:
+            return
+        if self._stopping.is_set():
+            self._urgent = True
+            for task in list(self.running.values()):
+                task.cancel()
+            return
+        name = signal.Signals(signum).name if signum else "stop"
+        logger.info("%s: stopping (in-flight polls get %.1fs)", name, POLL_GRACE)
+        self._stopping.set()
+
+    async def _shutdown(self) -> None:
+        # Pause first: shutting APScheduler's asyncio executor down would cancel running polls.
+        if self.scheduler is not None:
+            self.scheduler.pause()
+        tasks = list(self.running.values())
+        if tasks and not self._urgent:
+            _done, pending = await asyncio.wait(tasks, timeout=POLL_GRACE)
+            if pending:
+                logger.warning("abandoning %d in-flight polls", len(pending))
+        for task in self.running.values():
+            task.cancel()
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
+        try:
+            await asyncio.wait_for(self.engine.stop(), timeout=CRAWLER_STOP)
+        except TimeoutError:
+            logger.warning("crawler did not stop in time; closing the database anyway")
+        self.notifier.stop()
+        if self.engine.crawler is not None:  # stop() timed out: close the database ourselves
+            from crawler.storage import close_store
+
+            close_store(self.engine.crawler)
+        logger.info("stopped; database %s closed", self.db_path)
+
+    # --- scheduling --------------------------------------------------------------------
+
+    def _place(self, source: SourceConfig, *, keep_sooner: bool = False) -> None:
+        """Schedule a source from what the database knows (restart, reload or new source)."""
+        self.store.sync_source_name(source.url, source.name)
+        state = schedule_state(self.store, source.url) or {}
+        now = datetime.now(UTC)
+        streak = int(state.get("error_streak") or 0)
+        self.streaks[source.name] = streak
+        due = first_due(
+            now,
+            source.every,
+            last_finished=parse_time(state.get("last_poll")),
+            stored_due=parse_time(state.get("next_due_at")),
+            error_streak=streak,
+            honour_stored=state.get("last_http") in (429, 503),
+        )
+        job = self.scheduler.get_job(source.name) if self.scheduler else None
+        if keep_sooner and job is not None and job.next_run_time is not None:
+            due = min(due, job.next_run_time)
+        self._arm(source, due)
+
+    def _arm(self, source: SourceConfig, due: datetime) -> None:
+        if self.scheduler is None or (self._stopping and self._stopping.is_set()):
+            return
+        self.scheduler.add_job(
+            self._poll,
+            "date",
+            run_date=due,
+            args=[source.name],
+            id=source.name,
+            name=source.name,
+            replace_existing=True,
+        )
+        self.store.set_next_due(source.url, due.isoformat(timespec="seconds"))
+
+    async def _poll(self, name: str) -> None:
+        source = self.config.source(name)
+        if source is None or name in self.running:
+            return
+        self.running[name] = asyncio.current_task()
+        retry_after = None
+        try:
+            item = await self.engine.poll_async(
+                source.url,
+                kind=source.kind,
+                site=source.site,
+                source_name=source.name,
+                timeout=source.timeout,
+                max_articles=source.max_articles,
+                user_agent=source.user_agent,
+            )
+            failed = item.status == "error"
+            if item.http_status in (429, 503):
+                retry_after = parse_retry_after(item.retry_after)
+            if item.developments:
+                self.notifier.wake()
+        except asyncio.CancelledError:
+            return
+        except Exception as error:
+            failed = True
+            logger.warning("poll of %s failed: %s", safe_for_log(name), safe_for_log(str(error)))
+        finally:
+            self.running.pop(name, None)
+        self.streaks[name] = self.streaks.get(name, 0) + 1 if failed else 0
+        current = self.config.source(name)  # a reload may have changed or removed it meanwhile
+        if current is not None:
+            delay = next_delay(current.every, self.streaks[name], retry_after)
+            self._arm(current, datetime.now(UTC) + timedelta(seconds=delay))
+
+    # --- configuration -----------------------------------------------------------------
+
+    def reload(self, reason: str = "reload") -> bool:
+        """Apply the config file again; a broken file is reported and the old config kept."""
+        self._signature = _file_signature(self.config.path)
+        try:
+            new = load_config(self.config.path)
+        except ConfigError as error:
+            for problem in error.problems:
+                logger.error(
+                    "config not reloaded (%s), old config keeps running: %s", reason, problem
+                )
+            return False
+        self.apply(new)
+        logger.info("config reloaded (%s): %d sources", reason, len(new.sources))
+        return True
+
+    def apply(self, new: Config) -> None:
+        old = {s.name: s for s in self.config.sources}
+        fresh = {s.name: s for s in new.sources}
+        self.config = new
+        for name in old.keys() - fresh.keys():
+            if self.scheduler and self.scheduler.get_job(name):
+                self.scheduler.remove_job(name)
+            logger.info("source %s removed", safe_for_log(name))
+        for name, source in fresh.items():
+            before = old.get(name)
+            if before is None:
+                logger.info("source %s added", safe_for_log(name))
+            if name in self.running or before == source:
+                continue  # an in-flight poll re-arms with the new settings when it ends
+            if before is None or (before.url, before.every) != (source.url, source.every):
+                self._place(source, keep_sooner=before is not None and before.url == source.url)
+        self.store.unschedule_others([s.url for s in new.sources])  # status: removed ones
+        self.notifier.update_targets(_targets(new))
+        if self.on_reload is not None:
+            self.on_reload(new)
+
+    async def _watch(self) -> None:
+        """Reload when the file changes: editors and ``tickerwatch add`` need no SIGHUP."""
+        while True:
+            await asyncio.sleep(WATCH_EVERY)
+            signature = _file_signature(self.config.path)
+            if signature != self._signature:
+                self.reload("file changed")
+
+
+def _targets(config: Config) -> dict[str, tuple[str, ...]]:
+    return {s.name: s.notify for s in config.sources if s.notify}
+
+
+def _file_signature(path: Path) -> tuple[float, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return (stat.st_mtime, stat.st_size)
