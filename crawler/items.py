@@ -54,6 +54,7 @@ class PollItem:
     etag: str | None = None
     last_modified: str | None = None
     body_hash: str | None = None
+    quiet: bool = False  # a series hub: stored, but its items are not reported as developments
     retry_after: str | None = None  # the server's Retry-After on 429/503, for the scheduler
     # Filled by the pipelines.
     developments: list[dict] = field(default_factory=list)

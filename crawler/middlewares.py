@@ -76,7 +76,11 @@ class NetPolicyMiddleware:
     def _trusted(self, request: Request) -> bool:
         """The operator wrote this URL: a poll's first request, before any redirect."""
         meta = request.meta
-        return bool(meta.get("tw_source_url")) and not meta.get("redirect_urls")
+        return (
+            bool(meta.get("tw_source_url"))
+            and not meta.get("redirect_urls")
+            and not meta.get("tw_untrusted")  # a series member: its URL came from a hub
+        )
 
     async def process_request(self, request: Request) -> None:
         meta = request.meta
@@ -85,7 +89,7 @@ class NetPolicyMiddleware:
         trusted = self._trusted(request)
         if trusted and not self.policy.strict:
             return None
-        origin = meta.get("tw_source_url") or meta.get("tw_origin")
+        origin = meta.get("tw_origin") or meta.get("tw_source_url")
         deferred = deferToThread(_decide, request.url, origin, self.policy, trusted)
         from twisted.internet import reactor
 

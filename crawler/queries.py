@@ -140,3 +140,18 @@ def pending_events(store: Store, *, limit: int = 200) -> list[dict]:
 
 def _has_column(store: Store, table: str, column: str) -> bool:
     return any(row[1] == column for row in store.conn.execute(f"PRAGMA table_info({table})"))
+
+
+def series_members(store: Store, series: str) -> list[dict]:
+    """The liveblogs a series has followed, in the order they were discovered."""
+    sql = "SELECT id, name, url, created_at FROM sources WHERE series = ? ORDER BY id"
+    return _rows(store.conn.execute(sql, (series,)))
+
+
+def hub_links(store: Store, hub_url: str) -> list[dict]:
+    """Every link a series hub has listed, in the order first seen (newest poll last)."""
+    sql = (
+        "SELECT e.url, e.title, e.position, e.first_seen_at FROM entries e "
+        "JOIN sources s ON s.id = e.source_id WHERE s.url = ? ORDER BY e.id"
+    )
+    return _rows(store.conn.execute(sql, (hub_url,)))

@@ -63,6 +63,8 @@ def report_poll(item: PollItem, recorded, *, baseline_summary: bool) -> None:
             safe_for_log(recorded.warning or item.error or "unknown error"),
             extra={"source": source, "status": recorded.status, "url": item.source_url},
         )
+    if item.quiet:
+        return
     if baseline_summary and recorded.baseline:
         events_logger.info(
             "BASELINE %s %d entries (strategy %s), future developments will be reported",

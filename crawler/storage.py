@@ -194,6 +194,19 @@ class Store:
             urls,
         )
 
+    def register_member(self, url: str, name: str, series: str) -> bool:
+        """Record a liveblog a series hub pointed at; True when it is new to the series."""
+        with self.transaction() as conn:
+            row = conn.execute("SELECT id, series FROM sources WHERE url = ?", (url,)).fetchone()
+            if row is not None:
+                if row[1] == series:
+                    return False
+                conn.execute("UPDATE sources SET series = ? WHERE id = ?", (series, row[0]))
+                return True
+            source_id, _ = self.ensure_source(conn, url, "liveblog", name)
+            conn.execute("UPDATE sources SET series = ? WHERE id = ?", (series, source_id))
+            return True
+
     def sync_source_name(self, url: str, name: str) -> None:
         """Make the stored name follow the config file (the name is set once, on first poll).
 

@@ -18,13 +18,14 @@ DEFAULT_CONFIG = Path("data") / "sources.toml"
 DEFAULT_INTERVAL = 60.0
 DEFAULT_TIMEOUT = 30.0
 MIN_INTERVAL = 10.0
-KINDS = ("auto", "liveblog", "feed")
+KINDS = ("auto", "liveblog", "feed", "series")
+DEFAULT_GRACE = 6 * 3600.0  # a superseded series member is polled this much longer
 LOG_FORMATS = ("text", "json")
 
 # Keys per table; anything else is a typo we refuse rather than silently ignore.
 TOP_KEYS = {"log_format", "log_file", "defaults", "source"}
 DEFAULT_KEYS = {"every", "user_agent", "timeout", "max_articles", "notify"}
-SOURCE_KEYS = DEFAULT_KEYS | {"name", "url", "kind", "site"}
+SOURCE_KEYS = DEFAULT_KEYS | {"name", "url", "kind", "site", "match", "grace"}
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,10 @@ class SourceConfig:
     timeout: float = DEFAULT_TIMEOUT
     max_articles: int | None = None
     notify: tuple[str, ...] = ()
+    match: str | None = None  # kind "series": regular expression for member liveblog URLs
+    grace: float = DEFAULT_GRACE  # kind "series": how long a superseded member is still polled
+    origin: str | None = None  # series members: the hub whose link this URL is (untrusted)
+    series: str | None = None  # series members: the series' name
     line: int | None = field(default=None, compare=False)
 
 
@@ -212,8 +217,33 @@ class _Validator:
             if not isinstance(site, str) or (known and site not in known):
                 line = self.lines.key("source", index, "site")
                 self.fail(line, f"unknown site {site!r}; known: {', '.join(known)}")
-        merged = {**base, **self.settings(table, "source", index)}
+        merged = {**base, **self.settings(table, "source", index), **self.series(table, index)}
+        if kind == "series" and "match" not in merged:
+            self.fail(header, 'a series needs match = "<regular expression for its liveblog URLs>"')
         return SourceConfig(name=name.strip(), url=url, kind=kind, site=site, line=header, **merged)
+
+    def series(self, table: dict, index: int) -> dict:
+        """``match`` and ``grace``, which only a ``kind = "series"`` source may have."""
+        out: dict = {}
+        for key in ("match", "grace"):
+            if key in table and table.get("kind") != "series":
+                self.fail(
+                    self.lines.key("source", index, key), f'{key} is only for kind = "series"'
+                )
+        if "match" in table:
+            line = self.lines.key("source", index, "match")
+            try:
+                re.compile(table["match"])
+            except (re.error, TypeError) as error:
+                self.fail(line, f"match: not a regular expression ({error})")
+            else:
+                out["match"] = table["match"]
+        if "grace" in table:
+            try:
+                out["grace"] = parse_duration(table["grace"])
+            except ValueError as error:
+                self.fail(self.lines.key("source", index, "grace"), f"grace: {error}")
+        return out
 
     def unique(self, sources: list[SourceConfig], attr: str) -> None:
         seen: dict[str, SourceConfig] = {}

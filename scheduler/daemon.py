@@ -25,6 +25,7 @@ from scheduler.config import Config, ConfigError, SourceConfig, load_config
 from scheduler.engine import PollEngine, make_settings
 from scheduler.notify import Notifier
 from scheduler.schedule import first_due, next_delay, parse_retry_after, parse_time
+from scheduler.series import discover, hub_name, members
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +64,7 @@ class Daemon:
         )
         self.scheduler: AsyncIOScheduler | None = None
         self.streaks: dict[str, int] = {}
+        self.members: dict[str, SourceConfig] = {}  # liveblogs found by series hubs
         self.running: dict[str, asyncio.Task] = {}
         self._stopping: asyncio.Event | None = None
         self._urgent = False
@@ -84,6 +86,8 @@ class Daemon:
         self.store.unschedule_others([s.url for s in self.config.sources])
         for source in self.config.sources:
             self._place(source)
+            if source.kind == "series":
+                self._sync_series(source)
         self.notifier.start()
         watcher = asyncio.ensure_future(self._watch()) if self.watch else None
         logger.info(
@@ -143,7 +147,9 @@ class Daemon:
 
     def _place(self, source: SourceConfig, *, keep_sooner: bool = False) -> None:
         """Schedule a source from what the database knows (restart, reload or new source)."""
-        self.store.sync_source_name(source.url, source.name)
+        self.store.sync_source_name(
+            source.url, hub_name(source) if source.kind == "series" else source.name
+        )
         state = schedule_state(self.store, source.url) or {}
         now = datetime.now(UTC)
         streak = int(state.get("error_streak") or 0)
@@ -175,22 +181,29 @@ class Daemon:
         )
         self.store.set_next_due(source.url, due.isoformat(timespec="seconds"))
 
+    def _source(self, name: str) -> SourceConfig | None:
+        return self.config.source(name) or self.members.get(name)
+
     async def _poll(self, name: str) -> None:
-        source = self.config.source(name)
+        source = self._source(name)
         if source is None or name in self.running:
             return
         self.running[name] = asyncio.current_task()
         retry_after = None
         try:
+            series = source.kind == "series"
             item = await self.engine.poll_async(
                 source.url,
-                kind=source.kind,
+                kind="hub" if series else source.kind,
                 site=source.site,
-                source_name=source.name,
+                source_name=hub_name(source) if series else source.name,
                 timeout=source.timeout,
-                max_articles=source.max_articles,
+                max_articles=0 if series else source.max_articles,
                 user_agent=source.user_agent,
+                origin=source.origin,
             )
+            if series:
+                self._sync_series(source)
             failed = item.status == "error"
             if item.http_status in (429, 503):
                 retry_after = parse_retry_after(item.retry_after)
@@ -204,10 +217,39 @@ class Daemon:
         finally:
             self.running.pop(name, None)
         self.streaks[name] = self.streaks.get(name, 0) + 1 if failed else 0
-        current = self.config.source(name)  # a reload may have changed or removed it meanwhile
+        current = self._source(name)  # a reload may have changed or removed it meanwhile
         if current is not None:
             delay = next_delay(current.every, self.streaks[name], retry_after)
             self._arm(current, datetime.now(UTC) + timedelta(seconds=delay))
+
+    def _sync_series(self, series: SourceConfig) -> None:
+        """Start polling newly discovered members; stop those whose grace period is over."""
+        for url in discover(self.store, series):
+            logger.info("series %s: following %s", safe_for_log(series.name), safe_for_log(url))
+        active, retired = members(self.store, series, datetime.now(UTC))
+        for member in active:
+            if self.members.get(member.name) != member:
+                self.members[member.name] = member
+                self._place(member)
+        for name in retired:
+            if self.members.pop(name, None) is not None:
+                self._unschedule(name)
+                logger.info(
+                    "series %s: grace period over, no longer polling %s",
+                    safe_for_log(series.name),
+                    safe_for_log(name),
+                )
+        self.notifier.update_targets(self._targets())
+
+    def _unschedule(self, name: str) -> None:
+        if self.scheduler and self.scheduler.get_job(name):
+            self.scheduler.remove_job(name)
+
+    def _targets(self) -> dict[str, tuple[str, ...]]:
+        return {
+            **_targets(self.config),
+            **{m.name: m.notify for m in self.members.values() if m.notify},
+        }
 
     # --- configuration -----------------------------------------------------------------
 
@@ -231,8 +273,9 @@ class Daemon:
         fresh = {s.name: s for s in new.sources}
         self.config = new
         for name in old.keys() - fresh.keys():
-            if self.scheduler and self.scheduler.get_job(name):
-                self.scheduler.remove_job(name)
+            self._unschedule(name)
+            for member in [m for m in self.members.values() if m.series == name]:
+                self._unschedule(self.members.pop(member.name).name)
             logger.info("source %s removed", safe_for_log(name))
         for name, source in fresh.items():
             before = old.get(name)
@@ -242,8 +285,11 @@ class Daemon:
                 continue  # an in-flight poll re-arms with the new settings when it ends
             if before is None or (before.url, before.every) != (source.url, source.every):
                 self._place(source, keep_sooner=before is not None and before.url == source.url)
-        self.store.unschedule_others([s.url for s in new.sources])  # status: removed ones
-        self.notifier.update_targets(_targets(new))
+            if source.kind == "series":
+                self._sync_series(source)
+        followed = [s.url for s in new.sources] + [m.url for m in self.members.values()]
+        self.store.unschedule_others(followed)  # status: removed ones
+        self.notifier.update_targets(self._targets())
         if self.on_reload is not None:
             self.on_reload(new)
 

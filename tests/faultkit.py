@@ -15,8 +15,6 @@ import pytest
 from tests.conftest import tickerwatch
 from tests.faultserver import FaultServer
 
-pytestmark = pytest.mark.faults
-
 
 @dataclass
 class Tally:

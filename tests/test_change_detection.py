@@ -17,7 +17,10 @@ def test_entry_scrolling_out_of_the_dom_keeps_its_hash():
     rendered = doc.cssselect("div.live-event-entries > div.live-event-entry")
     oldest_rendered = rendered[-1].get("id")
     rendered[-1].drop_tree()
-    after = {e.key: e.raw_hash for e in extract_liveblog(lxml.html.tostring(doc, encoding="unicode"), URL).entries}
+    after = {
+        e.key: e.raw_hash
+        for e in extract_liveblog(lxml.html.tostring(doc, encoding="unicode"), URL).entries
+    }
     assert len(after) == len(before) == 428
     assert after[oldest_rendered] == before[oldest_rendered]
     assert after == before

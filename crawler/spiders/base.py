@@ -15,6 +15,7 @@ from crawler.extractors import extract_liveblog
 from crawler.failures import classify_error
 from crawler.feeds import looks_like_feed, parse_feed
 from crawler.items import PollItem
+from crawler.links import extract_links
 from crawler.pagesafety import parser_gave_up, too_complex
 from crawler.storage import store_for, utcnow
 
@@ -53,7 +54,10 @@ class PollSpider(scrapy.Spider):
         max_articles: int | None = None,
         timeout: float | None = None,
         user_agent: str | None = None,
+        origin: str | None = None,
     ) -> scrapy.Request:
+        """One poll. ``kind="hub"`` reads a series hub (a feed, or an overview page's links);
+        ``origin`` marks a URL that content supplied (a hub's link), not the operator."""
         meta = {
             "tw_source_url": url,
             "tw_kind": kind,
@@ -67,6 +71,8 @@ class PollSpider(scrapy.Spider):
         }
         if timeout:
             meta["download_timeout"] = timeout
+        if origin:
+            meta["tw_origin"], meta["tw_untrusted"] = origin, True
         # A per-source User-Agent (daemon config); Scrapy's middleware only sets a default.
         headers = {"User-Agent": user_agent} if user_agent else None
         return scrapy.Request(
@@ -135,7 +141,9 @@ class PollSpider(scrapy.Spider):
             )
         item.kind = kind
         try:
-            if kind == "feed":
+            if kind == "hub":
+                self._parse_hub(response, item, content_type)
+            elif kind == "feed":
                 await self._parse_feed(response, item, content_type)
             else:
                 self._parse_liveblog(response, item)
@@ -147,6 +155,18 @@ class PollSpider(scrapy.Spider):
             )
             item.entries = []
         yield item
+
+    def _parse_hub(self, response: Response, item: PollItem, content_type: str | None) -> None:
+        """A series hub is stored as a feed of links, quietly: its items are not news to report."""
+        item.kind, item.quiet = "feed", True
+        if looks_like_feed(response.body, content_type):
+            result = parse_feed(response.body, response.url, content_type)
+            item.strategy, item.entries, item.error = "hub-feed", result.entries, result.error
+            item.status = "error" if result.error else item.status
+        elif isinstance(response, TextResponse):
+            item.strategy, item.entries = "hub-links", extract_links(response.text, response.url)
+        else:
+            item.status, item.error = "error", "hub is neither a feed nor an HTML page"
 
     def _parse_liveblog(self, response: Response, item: PollItem) -> None:
         if not isinstance(response, TextResponse):

@@ -1,0 +1,75 @@
+"""Following a liveblog series: a hub (feed or overview page) names each day's new liveblog.
+
+tagesschau.de opens a new URL per day (``/newsticker/liveblog-ukraine-<weekday>-<n>.html``,
+the number not derivable), so the URLs must be discovered. Each poll of the hub stores its
+links (as a quiet feed source); links matching the series pattern become member liveblogs,
+polled like any source. When a newer member appears, the older ones keep being polled for
+the grace period — late corrections happen — and then stop.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from crawler.queries import hub_links, series_members
+from crawler.storage import Store
+from scheduler.config import SourceConfig
+from scheduler.schedule import parse_time
+
+
+def hub_name(series: SourceConfig) -> str:
+    return f"{series.name} (hub)"
+
+
+def member_name(series: SourceConfig, url: str) -> str:
+    """``ukraine/liveblog-ukraine-montag-100``: the series plus the page's own slug."""
+    slug = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
+    return f"{series.name}/{slug.removesuffix('.html') or urlsplit(url).netloc}"
+
+
+def discover(store: Store, series: SourceConfig) -> list[str]:
+    """Register hub links that match the pattern and are new to the series; oldest first, so
+    storage order (the sources' ids) is discovery order even within one hub poll."""
+    pattern = re.compile(series.match or "")
+    links = [row for row in hub_links(store, series.url) if pattern.search(row["url"])]
+    # Within one poll a hub lists the newest first: register bottom-up.
+    links.sort(key=lambda row: (row["first_seen_at"], -(row["position"] or 0)))
+    return [
+        row["url"]
+        for row in links
+        if store.register_member(row["url"], member_name(series, row["url"]), series.name)
+    ]
+
+
+def members(
+    store: Store, series: SourceConfig, now: datetime
+) -> tuple[list[SourceConfig], list[str]]:
+    """(members to poll, names of members whose grace period is over).
+
+    The newest member is always polled; an older one until ``grace`` after the next newer one
+    was discovered.
+    """
+    rows = series_members(store, series.name)
+    active: list[SourceConfig] = []
+    retired: list[str] = []
+    for index, row in enumerate(rows):
+        successor = rows[index + 1] if index + 1 < len(rows) else None
+        superseded = parse_time(successor["created_at"]) if successor else None
+        if superseded is not None and now > superseded + timedelta(seconds=series.grace):
+            retired.append(row["name"])
+            continue
+        active.append(
+            replace(
+                series,
+                name=row["name"],
+                url=row["url"],
+                kind="liveblog",
+                match=None,
+                origin=series.url,
+                series=series.name,
+            )
+        )
+    return active, retired
