@@ -25,7 +25,7 @@ LOG_FORMATS = ("text", "json")
 # Keys per table; anything else is a typo we refuse rather than silently ignore.
 TOP_KEYS = {"log_format", "log_file", "defaults", "source"}
 DEFAULT_KEYS = {"every", "user_agent", "timeout", "max_articles", "notify"}
-SOURCE_KEYS = DEFAULT_KEYS | {"name", "url", "kind", "site", "match", "grace"}
+SOURCE_KEYS = DEFAULT_KEYS | {"name", "url", "kind", "site", "match", "grace", "selectors"}
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,7 @@ class SourceConfig:
     grace: float = DEFAULT_GRACE  # kind "series": how long a superseded member is still polled
     origin: str | None = None  # series members: the hub whose link this URL is (untrusted)
     series: str | None = None  # series members: the series' name
+    selectors: tuple[tuple[str, str], ...] = ()  # [source.selectors]: CSS for an unknown site
     line: int | None = field(default=None, compare=False)
 
 
@@ -218,9 +219,27 @@ class _Validator:
                 line = self.lines.key("source", index, "site")
                 self.fail(line, f"unknown site {site!r}; known: {', '.join(known)}")
         merged = {**base, **self.settings(table, "source", index), **self.series(table, index)}
+        if "selectors" in table:
+            merged["selectors"] = self.selectors(table["selectors"], index)
         if kind == "series" and "match" not in merged:
             self.fail(header, 'a series needs match = "<regular expression for its liveblog URLs>"')
         return SourceConfig(name=name.strip(), url=url, kind=kind, site=site, line=header, **merged)
+
+    def selectors(self, value: Any, index: int) -> tuple[tuple[str, str], ...]:
+        """``[source.selectors]``: CSS for entry, title, body, time@attr … checked by building
+        the adapter now, so a typo fails at start-up and not on the first poll."""
+        from crawler.extractors.custom import custom_adapter
+
+        line = self.lines.key("source", index, "selectors")
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            self.fail(line, "selectors must be a table of CSS strings")
+            return ()
+        try:
+            custom_adapter(value)
+        except ValueError as error:
+            self.fail(line, f"selectors: {error}")
+            return ()
+        return tuple(sorted(value.items()))
 
     def series(self, table: dict, index: int) -> dict:
         """``match`` and ``grace``, which only a ``kind = "series"`` source may have."""

@@ -201,6 +201,7 @@ class Daemon:
                 max_articles=0 if series else source.max_articles,
                 user_agent=source.user_agent,
                 origin=source.origin,
+                selectors=dict(source.selectors) or None,
             )
             if series:
                 self._sync_series(source)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import datetime
 
 from crawler.extractors.adapter import DomAdapter
 from crawler.extractors.base import Extraction, xp
+from crawler.extractors.custom import custom_adapter
 from crawler.extractors.merge import dedupe, merge, to_items
 from crawler.extractors.page import Page
 from crawler.extractors.registry import ADAPTERS, GENERIC, NAMES, STRUCTURED, get_adapter
@@ -16,7 +18,12 @@ log = logging.getLogger(__name__)
 
 
 def extract_liveblog(
-    html: str | bytes, url: str, *, site: str | None = None, now: datetime | None = None
+    html: str | bytes,
+    url: str,
+    *,
+    site: str | None = None,
+    now: datetime | None = None,
+    selectors: Mapping[str, str] | None = None,
 ) -> Extraction:
     """Extract every entry of a liveblog page, newest first.
 
@@ -31,14 +38,19 @@ def extract_liveblog(
     ``"jsonld"`` (structured data only) or ``"generic"`` (the heuristic alone, no gate, no
     structured data: to evaluate it or to rescue a page whose adapter broke). An unknown name
     raises ValueError listing the valid ones. ``now`` dates time-only clocks on pages without
-    a date of their own.
+    a date of their own. ``selectors`` (CSS, from a source's ``[source.selectors]`` table)
+    builds an adapter for a site no adapter knows, used like a forced one.
     """
     if site is not None and site not in NAMES:
         raise ValueError(f"unknown site {site!r}; known: {', '.join(NAMES)}")
     page = Page(html, url, now)
     if site == GENERIC.name:
         return _generic_only(page)
-    adapter, why = (None, "") if site == STRUCTURED.name else _choose(page, site)
+    if selectors:
+        adapter = custom_adapter(selectors)
+        why = adapter.detect(page) or "forced: selectors from the sources file"
+    else:
+        adapter, why = (None, "") if site == STRUCTURED.name else _choose(page, site)
     sd = STRUCTURED.extract(page, adapter.zone if adapter else None)
     dom = dedupe(adapter.extract(page)) if adapter else []
     if adapter and dom:

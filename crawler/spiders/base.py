@@ -55,6 +55,7 @@ class PollSpider(scrapy.Spider):
         timeout: float | None = None,
         user_agent: str | None = None,
         origin: str | None = None,
+        selectors: dict[str, str] | None = None,
     ) -> scrapy.Request:
         """One poll. ``kind="hub"`` reads a series hub (a feed, or an overview page's links);
         ``origin`` marks a URL that content supplied (a hub's link), not the operator."""
@@ -63,6 +64,7 @@ class PollSpider(scrapy.Spider):
             "tw_kind": kind,
             "tw_source_name": source_name,
             "tw_site": site,
+            "tw_selectors": selectors,
             "tw_token": token,
             "tw_started_at": utcnow(),
             "tw_max_articles": max_articles,
@@ -178,7 +180,10 @@ class PollSpider(scrapy.Spider):
             item.status, item.error = "error", f"extraction failed: {problem}"
             return
         extraction = extract_liveblog(
-            response.text, response.url, site=response.meta.get("tw_site")
+            response.text,
+            response.url,
+            site=response.meta.get("tw_site"),
+            selectors=response.meta.get("tw_selectors"),
         )
         item.strategy = extraction.strategy
         item.entries = extraction.entries
