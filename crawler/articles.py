@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import trafilatura
 
 from crawler.cleaning import clean_fragment, strip_controls
+from crawler.timeparse import iso_to_utc
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ def extract_article(html: str | bytes, url: str) -> Article | None:
             text=text,
             title=title,
             author=" ".join(strip_controls(document.author or "").split()),
-            published_at=_iso_utc(document.date),
+            published_at=iso_to_utc(document.date),
         )
     except Exception:  # one odd page must not cost the whole feed poll
         logger.info("article extraction failed for %s", url, exc_info=True)
@@ -79,15 +79,3 @@ def _body_text(document: object) -> str:
         text = ""
     return text or strip_controls(getattr(document, "text", "") or "").strip()
 
-
-def _iso_utc(value: str | None) -> str | None:
-    """Only a timestamp with an offset counts: a bare day would be a guess at the time."""
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        return None
-    return parsed.astimezone(UTC).isoformat()

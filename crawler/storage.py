@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import sqlite_utils
 
 from crawler.schema import migrate
+from crawler.timeparse import iso_to_utc
 
 DEFAULT_DB = Path("data") / "tickerwatch.db"
 BUSY_TIMEOUT_MS = 30_000
@@ -47,17 +48,8 @@ def utcnow() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def to_utc(value: str | None) -> str | None:
-    """Store every time in UTC so that text order is time order in SQL."""
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        return None
-    return parsed.astimezone(UTC).isoformat(timespec="seconds")
+# Every stored time is UTC, so that text order is time order in SQL.
+to_utc = iso_to_utc
 
 
 def source_name_for(url: str) -> str:

@@ -35,6 +35,12 @@ def to_iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).replace(microsecond=0).isoformat()
 
 
+def iso_to_utc(value: str | None) -> str | None:
+    """An ISO timestamp with an offset in the stored form; None for a naive one (a bare day or
+    clock would be a guess) and for garbage."""
+    return to_iso(parse_iso(value)) if value else None
+
+
 def localize(naive: datetime, zone: tzinfo) -> datetime:
     """Attach ``zone`` to a wall-clock time, deterministically across DST switches.
 
