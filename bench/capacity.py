@@ -63,10 +63,12 @@ class Recorder:
         self.polls = 0
         self.by_status: dict[str, int] = {}
         self.commits: dict[str, float] = {}
+        self.sources: set[str] = set()
 
     def on_item(self, item, **kwargs) -> None:
         now = time.time()
         self.polls += 1
+        self.sources.add(item.source_url)
         self.by_status[item.status] = self.by_status.get(item.status, 0) + 1
         for development in item.developments:
             if development["event"] in ("new", "changed"):
@@ -104,7 +106,7 @@ async def capacity(args) -> dict:
     t_launch = time.time()
     task = asyncio.ensure_future(daemon.run())
     # Warm-up: every source's first (baseline) poll, which stores all its entries at once.
-    while recorder.polls < len(sources):
+    while len(recorder.sources) < len(sources):
         await asyncio.sleep(0.5)
         if time.time() - t_launch > args.interval * 2 + 600:
             break
@@ -113,6 +115,7 @@ async def capacity(args) -> dict:
     await asyncio.sleep(args.interval)  # let the first round of re-polls spread out
     ctl(args.base, "auto", interval=args.interval, add=args.p_add, edit=args.p_edit)
     polls0, cpu0, t0 = recorder.polls, cpu_s(), time.time()
+    statuses0 = dict(recorder.by_status)
     bytes0, entries0 = db_pages(args.db)
     rss: list[tuple[int, float]] = []
     while time.time() - t0 < args.duration:
@@ -144,7 +147,9 @@ async def capacity(args) -> dict:
             "cpu_s": round(cpu, 2),
             "cpu_cores": round(cpu / wall, 3),  # 1.0 = one core busy = 50 % of two cores
             "cpu_ms_per_poll": round(1000 * cpu / max(polls, 1), 2),
-            "statuses": recorder.by_status,
+            "statuses": {
+                k: v - statuses0.get(k, 0) for k, v in recorder.by_status.items()
+            },  # window only (polls committed after t1 may add a few)
             "changes_made": len(appeared),
             "changes_missed": missed,
             "latency_ms": summary(latencies),

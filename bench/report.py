@@ -185,7 +185,10 @@ def render(r: dict) -> str:
         ]
     if r.get("startup"):
         lines.append(
-            f"\nStart-up (`tickerwatch run` to first committed poll): {r['startup']['runs_s']} s"
+            f'\nStart-up, `tickerwatch run`: exec to "daemon started" '
+            f"{r['startup']['ready_runs_s']} s; exec to the first committed poll "
+            f"{r['startup']['first_poll_runs_s']} s (the daemon delays a due source's first "
+            "poll by a random 0-10 s, CATCH_UP_SPREAD in scheduler/schedule.py)"
         )
     if r.get("perpoll", {}).get("unexpected"):
         lines.append(f"\nUnexpected outcomes: {r['perpoll']['unexpected'][:5]}")

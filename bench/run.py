@@ -190,6 +190,14 @@ def machine() -> dict:
     }
 
 
+def write_report(results: dict, out: Path) -> None:
+    from bench.report import render
+
+    text = render(results)
+    print(text)
+    (out / "RESULTS.md").write_text(text + "\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -202,7 +210,11 @@ def main() -> None:
         help="what-if: FTS trigger only on title/body updates (see common.py)",
     )
     parser.add_argument("--skip", default="", help="comma list of phases to skip")
+    parser.add_argument("--render", metavar="JSON", help="only re-print a saved results.json")
     args = parser.parse_args()
+    if args.render:
+        write_report(json.loads(Path(args.render).read_text()), Path(args.out))
+        return
     plan = QUICK if args.quick else FULL
     skip = set(filter(None, args.skip.split(",")))
     out = Path(args.out)
@@ -313,12 +325,8 @@ def main() -> None:
             results["soak"] = json.loads((work / "soak.json").read_text())
     finally:
         server.close()
-    from bench.report import render
-
-    text = render(results)
-    print(text)
     (out / "results.json").write_text(json.dumps(results, indent=1))
-    (out / "RESULTS.md").write_text(text + "\n")
+    write_report(results, out)
     print(f"\nwritten: {out / 'results.json'}, {out / 'RESULTS.md'}; logs in {work}")
 
 

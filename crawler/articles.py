@@ -78,4 +78,3 @@ def _body_text(document: object) -> str:
         logger.debug("trafilatura HTML output unavailable", exc_info=True)
         text = ""
     return text or strip_controls(getattr(document, "text", "") or "").strip()
-

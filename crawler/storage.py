@@ -99,7 +99,7 @@ class Store:
 
     def close(self) -> None:
         try:
-            self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self._truncate_wal()
         except sqlite3.Error:
             pass
         self.conn.close()
@@ -110,10 +110,13 @@ class Store:
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield self.conn
+            self.conn.execute("COMMIT")
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            # SQLite rolls back by itself on some errors (SQLITE_FULL, a failed COMMIT): a
+            # second ROLLBACK would raise "no transaction is active" and hide the real error.
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
             raise
-        self.conn.execute("COMMIT")
         self._maybe_checkpoint()
 
     def _maybe_checkpoint(self) -> None:
@@ -124,11 +127,24 @@ class Store:
             wal_bytes = os.stat(f"{self.path}-wal").st_size
         except OSError:
             return
-        if wal_bytes <= WAL_CHECKPOINT_PAGES * 512:  # 512: SQLite's smallest page size
+        page_size = getattr(self, "_page_size", None)
+        if page_size is None:
+            page_size = self._page_size = self.conn.execute("PRAGMA page_size").fetchone()[0]
+        if wal_bytes <= WAL_CHECKPOINT_PAGES * page_size:  # each frame: a page plus a header
             return
         busy, log_pages, _ = self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
         if not busy and log_pages > WAL_CHECKPOINT_PAGES:
-            self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self._truncate_wal()
+
+    def _truncate_wal(self) -> None:
+        """TRUNCATE waits for every reader to leave the WAL, through the busy handler: with a
+        reader holding a snapshot (datasette) that froze each commit for BUSY_TIMEOUT_MS. Try
+        without waiting; a later commit tries again once the reader has gone."""
+        self.conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        finally:
+            self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
     # --- sources -----------------------------------------------------------------------
 

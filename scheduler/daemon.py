@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,7 +22,9 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from crawler.cleaning import safe_for_log
 from crawler.queries import schedule_state
 from crawler.storage import Store, store_for
+from scheduler.clock import keep_pace
 from scheduler.config import Config, ConfigError, SourceConfig, load_config
+from scheduler.degraded import SourceHealth
 from scheduler.engine import PollEngine, make_settings
 from scheduler.notify import Notifier
 from scheduler.schedule import first_due, next_delay, parse_retry_after, parse_time
@@ -64,6 +67,7 @@ class Daemon:
         )
         self.scheduler: AsyncIOScheduler | None = None
         self.streaks: dict[str, int] = {}
+        self.health = SourceHealth(self.streaks)  # one degraded warning per outage
         self.members: dict[str, SourceConfig] = {}  # liveblogs found by series hubs
         self.running: dict[str, asyncio.Task] = {}
         self._stopping: asyncio.Event | None = None
@@ -89,7 +93,9 @@ class Daemon:
             if source.kind == "series":
                 self._sync_series(source)
         self.notifier.start()
+        self.health.install()
         watcher = asyncio.ensure_future(self._watch()) if self.watch else None
+        clock = asyncio.ensure_future(keep_pace(lambda: self.scheduler, WATCH_EVERY))
         logger.info(
             "daemon started: %d sources, database %s, config %s",
             len(self.config.sources),
@@ -101,7 +107,9 @@ class Daemon:
         finally:
             if watcher is not None:
                 watcher.cancel()
+            clock.cancel()
             await self._shutdown()
+            self.health.uninstall()
             for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 loop.remove_signal_handler(signum)
         return 0
@@ -179,7 +187,10 @@ class Daemon:
             name=source.name,
             replace_existing=True,
         )
-        self.store.set_next_due(source.url, due.isoformat(timespec="seconds"))
+        try:
+            self.store.set_next_due(source.url, due.isoformat(timespec="seconds"))
+        except sqlite3.Error as error:  # advisory (status, restarts): the job above is the plan
+            logger.debug("next due time of %s not stored: %s", source.name, error)
 
     def _source(self, name: str) -> SourceConfig | None:
         return self.config.source(name) or self.members.get(name)
@@ -189,7 +200,7 @@ class Daemon:
         if source is None or name in self.running:
             return
         self.running[name] = asyncio.current_task()
-        retry_after = None
+        retry_after, problem = None, None
         try:
             series = source.kind == "series"
             item = await self.engine.poll_async(
@@ -206,15 +217,23 @@ class Daemon:
             if series:
                 self._sync_series(source)
             failed = item.status == "error"
+            problem = item.error
             if item.http_status in (429, 503):
                 retry_after = parse_retry_after(item.retry_after)
             if item.developments:
                 self.notifier.wake()
         except asyncio.CancelledError:
             return
-        except Exception as error:
-            failed = True
-            logger.warning("poll of %s failed: %s", safe_for_log(name), safe_for_log(str(error)))
+        except Exception as error:  # e.g. storing failed (disk full, read-only): rolled back
+            failed, problem = True, f"{error.__class__.__name__}: {error}"
+            # A storage error was already logged by the engine as "storing the poll … failed".
+            logger.log(
+                logging.INFO if isinstance(error, sqlite3.Error) else logging.WARNING,
+                "poll of %s failed: %s",
+                safe_for_log(name),
+                safe_for_log(problem),
+                extra={"source": name, "status": "error"},
+            )
         finally:
             self.running.pop(name, None)
         self.streaks[name] = self.streaks.get(name, 0) + 1 if failed else 0
@@ -222,6 +241,7 @@ class Daemon:
         if current is not None:
             delay = next_delay(current.every, self.streaks[name], retry_after)
             self._arm(current, datetime.now(UTC) + timedelta(seconds=delay))
+            self.health.after_poll(name, current.url, self.streaks[name], problem, delay)
 
     def _sync_series(self, series: SourceConfig) -> None:
         """Start polling newly discovered members; stop those whose grace period is over."""

@@ -9,6 +9,7 @@ diffed, committed and reported by the item pipelines.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import uuid
 from typing import Any
 
@@ -42,6 +43,21 @@ def make_settings(db_path: str | None = None, **overrides: Any) -> Settings:
     return settings
 
 
+class _QuietStorageErrors(logging.Filter):
+    """Scrapy logs a failed item with its whole repr (every entry of the page) and a traceback.
+    For a database condition (disk full, read-only, locked) the engine's one line below says
+    it all; other exceptions are bugs and keep Scrapy's traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return not (
+            isinstance(getattr(record, "item", None), PollItem) and isinstance(error, sqlite3.Error)
+        )
+
+
+_QUIET_STORAGE_ERRORS = _QuietStorageErrors()
+
+
 class PollEngine:
     """Owns the one crawler; :meth:`poll` returns a Deferred that fires with the stored PollItem."""
 
@@ -59,6 +75,7 @@ class PollEngine:
 
     async def start(self) -> None:
         crawler = self.runner.create_crawler(PollSpider)
+        logging.getLogger("scrapy.core.scraper").addFilter(_QUIET_STORAGE_ERRORS)  # idempotent
         self._opened: defer.Deferred = defer.Deferred()
         # Scrapy holds signal receivers weakly: connect bound methods of this long-lived object.
         crawler.signals.connect(self._on_opened, signals.spider_opened)
@@ -131,6 +148,7 @@ class PollEngine:
             "storing the poll of %s failed: %s",
             getattr(item, "source_url", "?"),
             describe_failure(failure),
+            extra={"url": getattr(item, "source_url", None), "status": "error"},
         )
         if isinstance(item, PollItem):
             self._resolve(item.token, failure)

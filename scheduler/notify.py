@@ -9,6 +9,7 @@ connection, so a slow endpoint never delays a poll.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -125,11 +126,25 @@ class Notifier:
             self._store = None
 
     def _loop(self) -> None:
+        failing = False
         while not self._stop.is_set():
             try:
                 self.run_once()
-            except Exception:  # a database hiccup must not end notifications for good
-                logger.exception("notification pass failed")
+            except Exception as error:  # a database hiccup must not end notifications for good
+                # Once per outage (a full disk fails every pass), not every 2 s; a database
+                # error is a condition, not a bug: no traceback for it.
+                if not failing:
+                    logger.error(
+                        "notification pass failed (%s: %s); retrying quietly",
+                        error.__class__.__name__,
+                        error,
+                        exc_info=not isinstance(error, sqlite3.Error),
+                    )
+                failing = True
+            else:
+                if failing:
+                    logger.info("notification passes work again")
+                failing = False
             self._wake.wait(self.interval)
             self._wake.clear()
 

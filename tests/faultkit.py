@@ -23,22 +23,24 @@ class Tally:
     duplicated: int = 0
     false_removals: int = 0
     canary_hits: int = 0
+    kills: int = 0  # SIGKILLs survived (tests/test_faults_process.py)
     names: list[str] = field(default_factory=list)
 
     def line(self) -> str:
         return (
             f"fault suite: {self.cases} cases, {self.lost} entries lost, "
             f"{self.duplicated} duplicated, {self.false_removals} false removals, "
-            f"{self.canary_hits} canary hits"
+            f"{self.canary_hits} canary hits, {self.kills} kills survived"
         )
 
 
 TALLY = Tally()
 
 
-def record(name: str, *, lost=0, duplicated=0, false_removals=0, canary_hits=0) -> None:
+def record(name: str, *, lost=0, duplicated=0, false_removals=0, canary_hits=0, kills=0) -> None:
     """Count one fault case; the assertions that follow decide whether it passed."""
     TALLY.cases += 1
+    TALLY.kills += kills
     TALLY.names.append(name)
     TALLY.lost += lost
     TALLY.duplicated += duplicated

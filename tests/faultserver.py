@@ -12,6 +12,7 @@ import asyncio
 import gzip
 import ssl
 import threading
+import time
 import zlib
 from dataclasses import dataclass, field
 from functools import cache
@@ -43,6 +44,7 @@ class Seen:
     method: str
     path: str
     headers: dict[str, str]
+    at: float = field(default_factory=time.time)  # wall clock, to measure a poll's pace
 
 
 class FaultServer:
@@ -59,6 +61,9 @@ class FaultServer:
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._server: asyncio.AbstractServer | None = None
         self._tasks: set[asyncio.Task] = set()
+        # Connections open per path right now, and the most ever open at once (overlap checks).
+        self.open: dict[str, int] = {}
+        self.peak: dict[str, int] = {}
 
     # --- test API ----------------------------------------------------------------------
 
@@ -115,10 +120,15 @@ class FaultServer:
             method, path, _ = (lines[0].split(" ") + ["", ""])[:3]
             headers = dict(line.split(": ", 1) for line in lines[1:] if ": " in line)
             self.requests.append(Seen(method, path, headers))
+            self.open[path] = self.open.get(path, 0) + 1
+            self.peak[path] = max(self.peak.get(path, 0), self.open[path])
             reply = self.routes.get(path, self.default)
-            if reply.delay:
-                await asyncio.sleep(reply.delay)
-            await self._answer(reply, writer)
+            try:
+                if reply.delay:
+                    await asyncio.sleep(reply.delay)
+                await self._answer(reply, writer, reader)
+            finally:
+                self.open[path] -= 1
         except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError, ssl.SSLError):
             pass
         finally:
@@ -128,9 +138,12 @@ class FaultServer:
             except Exception:  # noqa: BLE001 - the peer may be long gone
                 pass
 
-    async def _answer(self, reply: Reply, writer: asyncio.StreamWriter) -> None:
+    async def _answer(
+        self, reply: Reply, writer: asyncio.StreamWriter, reader: asyncio.StreamReader
+    ) -> None:
         if reply.mode == "silent":
-            await asyncio.sleep(3600)
+            # Never answer, but notice when the client gives up (so ``open`` stays true).
+            await asyncio.wait_for(reader.read(), 3600)
             return
         if reply.mode == "raw":
             writer.write(reply.body)
