@@ -6,7 +6,7 @@ import sqlite3
 
 import sqlite_utils
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # Each migration takes a database at version N-1 to N. Append, never edit: users' databases
 # were built by the old ones. Version 1 is the initial layout.
@@ -115,7 +115,20 @@ _V3 = [
     "INSERT INTO entries_fts (entries_fts) VALUES ('rebuild')",
 ]
 
-MIGRATIONS: list[str | list[str]] = [_V1, _V2, _V3]
+# Version 4: one row per (poll, notification target), written before a message is handed to
+# the target and closed after. A crash between the two leaves "sending": the next start marks
+# it "uncertain" and does not send again, so no revision is ever notified twice.
+_V4 = """
+CREATE TABLE IF NOT EXISTS deliveries (
+    poll_id INTEGER NOT NULL REFERENCES polls(id),
+    target TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('sending', 'sent', 'uncertain')),
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (poll_id, target)
+)
+"""
+
+MIGRATIONS: list[str | list[str]] = [_V1, _V2, _V3, _V4]
 
 
 def migrate(db: sqlite_utils.Database) -> int:

@@ -3,7 +3,9 @@
 Events are written in the poll's own transaction, so a notification can only ever be about a
 committed development, and one that was committed is never forgotten: a crash, a full queue or
 a dead endpoint only delays it. Sending happens off the reactor thread with its own database
-connection, so a slow endpoint never delays a poll.
+connection, so a slow endpoint never delays a poll. Each (poll, target) delivery is recorded
+as "sending" before the message leaves and "sent" after (crawler/outbox.py): a crash in
+between is never resent, so no revision is ever notified twice (at most once per target).
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from crawler.cleaning import safe_for_log
+from crawler.outbox import begin_delivery, delivery_state, end_delivery, interrupted_deliveries
 from crawler.queries import pending_events
 from crawler.reporting import development_line
 from crawler.storage import Store
@@ -69,7 +72,6 @@ def redact(target: str) -> str:
 class _Retry:
     attempts: int = 0
     not_before: float = 0.0
-    delivered: set[str] = field(default_factory=set)  # targets done, so a retry skips them
 
 
 class Notifier:
@@ -94,6 +96,7 @@ class Notifier:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._store: Store | None = None
+        self._recovered = False  # deliveries a previous process left mid-send are settled once
 
     def update_targets(self, targets: Mapping[str, tuple[str, ...]]) -> None:
         self.targets = dict(targets)  # one assignment: the worker sees old or new, never half
@@ -152,6 +155,14 @@ class Notifier:
         """One pass over the outbox; returns how many events were closed."""
         if self._store is None:
             self._store = Store(self.db_path)
+        if not self._recovered:
+            self._recovered = True
+            for poll_id in interrupted_deliveries(self._store):
+                logger.warning(
+                    "a notification of poll %d was interrupted mid-send by a crash: it may or "
+                    "may not have arrived, and is not sent again (never twice)",
+                    poll_id,
+                )
         store, now = self._store, datetime.now(UTC)
         polls: dict[int, list[dict]] = {}
         for event in pending_events(store, limit=1000):
@@ -189,9 +200,11 @@ class Notifier:
         if self.clock() < retry.not_before:
             return False
         title, body = message_for(source, events)
+        store = self._store
         for target in targets:
-            if target in retry.delivered:
-                continue
+            if delivery_state(store, poll_id, target) is not None:
+                continue  # sent, or cut off mid-send by a crash: never a second time
+            begin_delivery(store, poll_id, target)
             try:
                 ok = self.sender(target, title, body)
             except Exception as error:  # apprise plugins raise on odd input; treat as failure
@@ -199,8 +212,8 @@ class Notifier:
                 ok, why = False, f"{error.__class__.__name__}: {error}"
             else:
                 why = "target refused or unreachable"
+            end_delivery(store, poll_id, target, sent=ok)
             if ok:
-                retry.delivered.add(target)
                 continue
             retry.attempts += 1
             delay = min(RETRY_FIRST * 2 ** (retry.attempts - 1), RETRY_CAP)
