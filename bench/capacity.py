@@ -23,7 +23,7 @@ import statistics
 import time
 from pathlib import Path
 
-from bench.common import apply_fts_trigger_fix, ctl, log_to_file, peak_rss_mb, rss_mb, summary
+from bench.common import ctl, log_to_file, peak_rss_mb, rss_mb, summary
 
 _TAG = re.compile(r"\[(\w+-\d+)\]")
 
@@ -212,7 +212,6 @@ def main() -> None:
     parser.add_argument("--db", required=True)
     parser.add_argument("--out", required=True)
     parser.add_argument("--log", default=None)
-    parser.add_argument("--fts-fix", action="store_true", help="what-if: see common.py")
     parser.add_argument("--interval", type=float, default=12.0)
     parser.add_argument("--duration", type=float, default=60.0)
     parser.add_argument("--p-add", type=float, default=0.2)
@@ -221,8 +220,6 @@ def main() -> None:
     args = parser.parse_args()
     if args.log:
         log_to_file(args.log)
-    if args.fts_fix:
-        apply_fts_trigger_fix(args.db)
     from scheduler.reactor import run
 
     result = run(lambda: soak(args) if args.soak else capacity(args))

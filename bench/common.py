@@ -66,24 +66,3 @@ def log_to_file(path: str | Path) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO)
-
-
-FTS_TRIGGER_FIX = """
-DROP TRIGGER IF EXISTS entries_au;
-CREATE TRIGGER entries_au AFTER UPDATE OF title, body ON entries BEGIN
-  INSERT INTO entries_fts (entries_fts, rowid, title, body)
-    VALUES('delete', old.rowid, old.title, old.body);
-  INSERT INTO entries_fts (rowid, title, body) VALUES (new.rowid, new.title, new.body);
-END;
-"""
-
-
-def apply_fts_trigger_fix(db_path: str) -> None:
-    """What-if for the lead (crawler/schema.py is not ours): re-index FTS only when title or
-    body change, not on every last_seen_at/position update. Applied to the benchmark's own
-    temporary database only, and only with --fts-fix."""
-    from crawler.storage import Store
-
-    store = Store(db_path)
-    store.conn.executescript(FTS_TRIGGER_FIX)
-    store.close()

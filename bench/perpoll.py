@@ -15,7 +15,7 @@ import io
 import json
 import time
 
-from bench.common import apply_fts_trigger_fix, ctl, fetch, log_to_file, summary
+from bench.common import ctl, fetch, log_to_file, summary
 
 
 async def measure(args) -> dict:
@@ -137,13 +137,10 @@ def main() -> None:
     parser.add_argument("--db", required=True)
     parser.add_argument("--out", required=True)
     parser.add_argument("--log", default=None)
-    parser.add_argument("--fts-fix", action="store_true", help="what-if: see common.py")
     parser.add_argument("--samples", type=int, default=100)
     args = parser.parse_args()
     if args.log:
         log_to_file(args.log)
-    if args.fts_fix:
-        apply_fts_trigger_fix(args.db)
     from scheduler.reactor import run
 
     result = run(lambda: measure(args))

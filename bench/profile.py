@@ -10,7 +10,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from bench.common import apply_fts_trigger_fix, ctl
+from bench.common import ctl
 
 
 async def profile(args) -> str:
@@ -52,11 +52,8 @@ def main() -> None:
     parser.add_argument("--kind", default="liveblog_new_entry")
     parser.add_argument("--style", default="jsonld+reach")
     parser.add_argument("--n", type=int, default=30)
-    parser.add_argument("--fts-fix", action="store_true")
     args = parser.parse_args()
     args.db = str(Path(tempfile.mkdtemp(prefix="twbench-")) / "profile.db")
-    if args.fts_fix:
-        apply_fts_trigger_fix(args.db)
     from scheduler.reactor import run
 
     print(run(lambda: profile(args)))

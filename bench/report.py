@@ -30,12 +30,7 @@ def render(r: dict) -> str:
     lines = [
         f"## Results ({r['mode']} run, {m['date']})",
         "",
-        f"Machine: {m['cores']} cores, {m['cpu']}, Python {m['python']}."
-        + (
-            " **What-if run: FTS trigger fix applied to the benchmark's databases.**"
-            if r.get("fts_fix")
-            else ""
-        ),
+        f"Machine: {m['cores']} cores, {m['cpu']}, Python {m['python']}.",
         "",
         "### CPU per poll (process CPU time, one poll at a time, one long-lived PollEngine)",
         "",

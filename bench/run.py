@@ -204,11 +204,6 @@ def main() -> None:
         "--quick", action="store_true", help="a few minutes: 200+200 sources at 12 s"
     )
     parser.add_argument("--out", default=str(ROOT / "bench" / "results"))
-    parser.add_argument(
-        "--fts-fix",
-        action="store_true",
-        help="what-if: FTS trigger only on title/body updates (see common.py)",
-    )
     parser.add_argument("--skip", default="", help="comma list of phases to skip")
     parser.add_argument("--render", metavar="JSON", help="only re-print a saved results.json")
     args = parser.parse_args()
@@ -221,11 +216,9 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="twbench-"))
     log = open(work / "bench.log", "w")
-    fix = ["--fts-fix"] if args.fts_fix else []
     results: dict = {
         "machine": machine(),
         "plan": plan,
-        "fts_fix": args.fts_fix,
         "mode": "quick" if args.quick else "full",
     }
     print(
@@ -249,7 +242,6 @@ def main() -> None:
                 str(work / "perpoll.log"),
                 "--samples",
                 str(plan["samples"]),
-                *fix,
                 timeout=1200,
                 log=log,
             )
@@ -298,7 +290,6 @@ def main() -> None:
                 str(plan["interval"]),
                 "--duration",
                 str(plan["duration"]),
-                *fix,
                 timeout=3000,
                 log=log,
             )
@@ -318,7 +309,6 @@ def main() -> None:
                 str(work / "soak.log"),
                 "--soak",
                 str(plan["soak"]),
-                *fix,
                 timeout=3000,
                 log=log,
             )
