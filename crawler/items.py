@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +31,9 @@ class EntryItem:
     # Set by the clean pipeline for entries whose raw fragment differs from the stored one;
     # None means "fragment unchanged since the last poll": no cleaning, no content comparison.
     content_hash: str | None = None
+    # Set by the feed parser on an item it found unchanged (raw_hash as stored) and so left
+    # uncleaned (body None): fills body and dates should the clean pipeline need them after all.
+    complete: Callable[[EntryItem], None] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass
@@ -61,3 +65,6 @@ class PollItem:
     poll_id: int | None = None
     token: str | None = None  # lets the poll engine match the stored item to its request
     recorded: Any = None  # crawler.recording.RecordedPoll, once committed
+    # key -> stored raw_hash as read when the liveblog was extracted. Entries the extractor
+    # reused carry no body_html, so the clean pipeline must compare with this same snapshot.
+    stored_raw_hashes: dict[str, str] | None = None

@@ -40,7 +40,9 @@ class CleanPipeline(_StorePipeline):
     def process_item(self, item: PollItem) -> PollItem:
         if item.status != "ok" or not item.entries:
             return item
-        stored = self.store.raw_hashes(item.source_url)
+        stored = item.stored_raw_hashes
+        if stored is None:
+            stored = self.store.raw_hashes(item.source_url)
         cleaned = 0
         for entry in item.entries:
             # The fragment hash alone misses titles taken from structured data: fold them in.
@@ -48,6 +50,10 @@ class CleanPipeline(_StorePipeline):
             entry.raw_hash = hashlib.sha1(basis.encode("utf-8", "surrogatepass")).hexdigest()
             if stored.get(entry.key) == entry.raw_hash:
                 continue
+            if entry.complete is not None:
+                # The feed parser judged it unchanged against a stored state that has moved
+                # since (another poll of the same source): parse it fully, never store "".
+                entry.complete(entry)
             if entry.body is None:
                 entry.body = clean_fragment(entry.body_html or "")
                 cleaned += 1

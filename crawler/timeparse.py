@@ -38,7 +38,14 @@ def to_iso(value: datetime | None) -> str | None:
 def iso_to_utc(value: str | None) -> str | None:
     """An ISO timestamp with an offset in the stored form; None for a naive one (a bare day or
     clock would be a guess) and for garbage."""
+    if value and _STORED_FORM.fullmatch(value):
+        return value  # already UTC, whole seconds: the diff compares hundreds per poll
     return to_iso(parse_iso(value)) if value else None
+
+
+_STORED_FORM = re.compile(
+    r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d\+00:00"
+)
 
 
 def localize(naive: datetime, zone: tzinfo) -> datetime:

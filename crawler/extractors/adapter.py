@@ -70,7 +70,10 @@ class DomAdapter:
         """Why this adapter applies to ``page`` (one sentence), or None when it does not."""
         if not page.has(self.sel.marker):
             return None
-        found = xp(f"count({self.sel.detect or self.sel.entry})")(page.doc)
+        if self.sel.detect:
+            found = xp(f"count({self.sel.detect})")(page.doc)
+        else:  # the same node list ``extract`` walks next: select it once
+            found = len(page.select(self.sel.entry))
         if found < self.sel.min_entries:
             return None
         why = f"{self.name}: markup {self.claims} found ({int(found)}x)"
@@ -91,30 +94,37 @@ class DomAdapter:
 
     def extract(self, page: Page) -> list[RawEntry]:
         """Apply ``sel`` to every entry container, newest first as the page shows them."""
-        sel = self.sel
-        out: list[RawEntry] = []
         outside = self.pinned_keys(page)
-        for node in xp(sel.entry)(page.doc):
-            key = self.key_for(first(node, sel.key) or "")
-            title_el = first(node, sel.title) if sel.title else None
-            excluded = set(xp(sel.exclude)(node)) if sel.exclude else set()
-            if title_el is not None:
-                excluded.add(title_el)
-            bodies = xp(sel.body)(node)
-            out.append(
-                RawEntry(
-                    key=key,
-                    title=text_of(title_el),
-                    body_html=fragment(bodies, excluded),
-                    published=self.read_time(node, sel.time),
-                    updated=self.read_time(node, sel.updated),
-                    pinned=bool(sel.pinned and xp(sel.pinned)(node)) or key in outside,
-                    author=text_of(first(node, sel.author)) if sel.author else "",
-                    url=page.permalink(key) if key else "",
-                    time_trusted=sel.time_trusted,
-                )
-            )
-        return out
+        return [self.entry_from(node, page, outside) for node in page.select(self.sel.entry)]
+
+    def entry_from(self, node: Any, page: Page, outside: set[str]) -> RawEntry:
+        """One entry from its container. Reads only inside ``node`` (plus ``outside`` and the
+        page's canonical URL): the incremental path (incremental.py) relies on that to reuse the
+        result while the container's markup is unchanged."""
+        sel = self.sel
+        key = self.key_of(node)
+        title_el = first(node, sel.title) if sel.title else None
+        excluded = set(xp(sel.exclude)(node)) if sel.exclude else set()
+        if title_el is not None:
+            excluded.add(title_el)
+        bodies = xp(sel.body)(node)
+        return RawEntry(
+            key=key,
+            title=text_of(title_el),
+            body_html=fragment(bodies, excluded),
+            published=self.read_time(node, sel.time),
+            updated=self.read_time(node, sel.updated),
+            pinned=bool(sel.pinned and xp(sel.pinned)(node)) or key in outside,
+            author=text_of(first(node, sel.author)) if sel.author else "",
+            url=page.permalink(key) if key else "",
+            time_trusted=sel.time_trusted,
+        )
+
+    def key_of(self, node: Any) -> str:
+        """The entry key of a container; ``string(@id)`` (most sites) skips the XPath engine."""
+        if self.sel.key == "string(@id)":
+            return self.key_for((node.get("id") or "").strip())
+        return self.key_for(first(node, self.sel.key) or "")
 
     def read_time(self, node: Any, expr: str) -> datetime | None:
         if not expr:

@@ -9,6 +9,7 @@ from datetime import datetime
 from crawler.extractors.adapter import DomAdapter
 from crawler.extractors.base import Extraction, xp
 from crawler.extractors.custom import custom_adapter
+from crawler.extractors.incremental import extract_incremental
 from crawler.extractors.merge import dedupe, merge, to_items
 from crawler.extractors.page import Page
 from crawler.extractors.registry import ADAPTERS, GENERIC, NAMES, STRUCTURED, get_adapter
@@ -24,6 +25,7 @@ def extract_liveblog(
     site: str | None = None,
     now: datetime | None = None,
     selectors: Mapping[str, str] | None = None,
+    known: Mapping[str, str] | None = None,
 ) -> Extraction:
     """Extract every entry of a liveblog page, newest first.
 
@@ -40,6 +42,11 @@ def extract_liveblog(
     raises ValueError listing the valid ones. ``now`` dates time-only clocks on pages without
     a date of their own. ``selectors`` (CSS, from a source's ``[source.selectors]`` table)
     builds an adapter for a site no adapter knows, used like a forced one.
+
+    ``known`` (stored key → raw_hash, as the clean pipeline reads it) turns on the incremental
+    path (incremental.py): entries unchanged since the last poll in this process are reused
+    without their ``body_html``, which the clean pipeline, comparing with the same ``known``,
+    will not ask for. Everything else about the result is the same as without ``known``.
     """
     if site is not None and site not in NAMES:
         raise ValueError(f"unknown site {site!r}; known: {', '.join(NAMES)}")
@@ -51,6 +58,13 @@ def extract_liveblog(
         why = adapter.detect(page) or "forced: selectors from the sources file"
     else:
         adapter, why = (None, "") if site == STRUCTURED.name else _choose(page, site)
+    if known is not None and adapter is not None:
+        quick = extract_incremental(page, adapter, STRUCTURED, known, why)
+        if quick is not None:
+            log.debug(
+                "%s: %d entries via %s (incremental)", url, len(quick.entries), quick.strategy
+            )
+            return quick
     sd = STRUCTURED.extract(page, adapter.zone if adapter else None)
     dom = dedupe(adapter.extract(page)) if adapter else []
     if adapter and dom:
@@ -66,7 +80,8 @@ def extract_liveblog(
             return _done(page, sd.kind, merge([], sd.entries), forced, structured=len(sd.entries))
         found = GENERIC.extract(page).entries
         entries = merge(found, sd.entries, add_unmatched=False)
-        used = sum(1 for e in found if any(e is x for x in entries))
+        kept = {id(x) for x in entries}
+        used = sum(1 for e in found if id(e) in kept)
         if used:
             why = f"{because}; {used} DOM blocks matched"
             return _done(

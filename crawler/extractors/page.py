@@ -34,10 +34,18 @@ class Page:
         self.raw = html.encode("utf-8", "replace")
         self.url = url
         self.now = now
+        self._selected: dict[str, list[Any]] = {}
         try:
             self.doc = lxml.html.document_fromstring(self.raw, parser=_UTF8_PARSER)
         except (etree.ParserError, ValueError):
             self.doc = lxml.html.document_fromstring("<html><body></body></html>")
+
+    def select(self, expr: str) -> list[Any]:
+        """The nodes an absolute XPath selects, evaluated once per page (detect, then extract)."""
+        hits = self._selected.get(expr)
+        if hits is None:
+            hits = self._selected[expr] = list(xp(expr)(self.doc))
+        return hits
 
     def has(self, marker: str) -> bool:
         """Cheap substring pre-check on the raw bytes before any tree walk."""

@@ -46,12 +46,7 @@ class StructuredExtractor:
             if "LiveBlogPosting" not in types:
                 continue
             out.is_liveblog = True
-            updates = obj.get("liveBlogUpdate") or []
-            if isinstance(updates, dict):
-                updates = [updates]
-            for item in updates:
-                if isinstance(item, dict):
-                    out.entries.append(_from_ld(item, zone))
+            out.entries.extend(_from_ld(item, zone) for item in _updates_of(obj))
         if out.entries:
             out.kind = "jsonld"
             return out
@@ -64,13 +59,56 @@ class StructuredExtractor:
             out.is_liveblog = True
         return out
 
+    def ld_updates(self, page: Page) -> list[dict]:
+        """The raw JSON-LD ``liveBlogUpdate`` objects, in the order ``extract`` reads them."""
+        out: list[dict] = []
+        for obj in page.ld_objects:
+            if "LiveBlogPosting" in ld_types(obj):
+                out.extend(_updates_of(obj))
+        return out
 
-def _from_ld(item: dict, zone: tzinfo | None) -> RawEntry:
-    url = _as_str(item.get("url"))
-    key = fragment_key(url)
+    def has_microdata(self, page: Page) -> bool:
+        """Whether ``extract`` would read microdata updates (it does when JSON-LD has none)."""
+        return page.has("liveBlogUpdate") and bool(xp(_MICRODATA_ITEMS)(page.doc))
+
+
+def _updates_of(obj: dict) -> list[dict]:
+    updates = obj.get("liveBlogUpdate") or []
+    if isinstance(updates, dict):
+        updates = [updates]
+    return [item for item in updates if isinstance(item, dict)]
+
+
+def item_key(item: dict) -> str:
+    """The entry key of an LD update: its ``url`` fragment, else the ``@id`` fragment or ``@id``."""
+    key = fragment_key(_as_str(item.get("url")))
     ident = _as_str(item.get("@id"))
     if not key and ident:
         key = fragment_key(ident) or ident
+    return key
+
+
+# The fields ``_from_ld`` reads: an update whose values for these are equal gives an equal entry.
+_LD_FIELDS = ("url", "@id", "headline", "name", "articleBody", "datePublished", "dateModified")
+
+
+def ld_inputs(item: dict) -> tuple:
+    """What ``_from_ld`` reads of an update: the incremental path's fingerprint of it.
+
+    Values are taken as they are (JSON strings nearly always); ``author`` is an object, so by
+    repr. A list elsewhere makes the tuple unhashable, which the caller handles.
+    """
+    get = item.get
+    author = get("author")
+    return (
+        *[get(name) for name in _LD_FIELDS],
+        author if author is None or type(author) is str else repr(author),
+    )
+
+
+def _from_ld(item: dict, zone: tzinfo | None) -> RawEntry:
+    url = _as_str(item.get("url"))
+    key = item_key(item)
     body = _as_str(item.get("articleBody"))
     return RawEntry(
         key=key,

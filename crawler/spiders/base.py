@@ -179,11 +179,15 @@ class PollSpider(scrapy.Spider):
         if problem:
             item.status, item.error = "error", f"extraction failed: {problem}"
             return
+        # The stored fragment hashes let the extractor reuse entries unchanged since the last
+        # poll; the clean pipeline compares with this same snapshot (item.stored_raw_hashes).
+        item.stored_raw_hashes = store_for(self.crawler).raw_hashes(item.source_url)
         extraction = extract_liveblog(
             response.text,
             response.url,
             site=response.meta.get("tw_site"),
             selectors=response.meta.get("tw_selectors"),
+            known=item.stored_raw_hashes,
         )
         item.strategy = extraction.strategy
         item.entries = extraction.entries
@@ -199,7 +203,10 @@ class PollSpider(scrapy.Spider):
     async def _parse_feed(
         self, response: Response, item: PollItem, content_type: str | None
     ) -> None:
-        result = parse_feed(response.body, response.url, content_type)
+        # Items whose raw content is stored skip cleaning and dates (crawler/feeds.py); the clean
+        # pipeline compares with this same snapshot, so they are skipped there too.
+        item.stored_raw_hashes = store_for(self.crawler).raw_hashes(item.source_url)
+        result = parse_feed(response.body, response.url, content_type, item.stored_raw_hashes)
         if result.error:
             item.status, item.error = "error", result.error
             return
