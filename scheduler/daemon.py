@@ -169,6 +169,7 @@ class Daemon:
             stored_due=parse_time(state.get("next_due_at")),
             error_streak=streak,
             honour_stored=state.get("last_http") in (429, 503),
+            sources=len(self.config.sources) + len(self.members),
         )
         job = self.scheduler.get_job(source.name) if self.scheduler else None
         if keep_sooner and job is not None and job.next_run_time is not None:

@@ -14,8 +14,11 @@ JITTER_CAP = 60.0
 BACKOFF_CAP = 3600.0
 # A server's Retry-After is honoured up to six hours: a typo there must not silence a source.
 RETRY_AFTER_CAP = 6 * 3600.0
-# After a restart, overdue sources are spread over this many seconds (at most their interval).
+# After a restart, overdue sources are spread over this many seconds (at most their interval),
+# and over no more than this much per configured source: a handful of sources start at once,
+# a thousand do not all poll in the same second.
 CATCH_UP_SPREAD = 10.0
+CATCH_UP_PER_SOURCE = 0.05
 
 
 def jittered(delay: float, rng: random.Random | None = None) -> float:
@@ -75,13 +78,15 @@ def first_due(
     error_streak: int = 0,
     honour_stored: bool = False,
     rng: random.Random | None = None,
+    sources: int = 200,
 ) -> datetime:
     """When a source is due after a (re)start or reload, from what the database remembers.
 
     The last poll's end plus the (backed-off) interval, or the stored due time when that is
     sooner (a shortened interval) or must be honoured (a Retry-After). A stored time older than
     the last poll is stale (the process died between the commit and writing it). Overdue
-    sources are spread over a few seconds instead of all polling at the same instant.
+    sources are spread over a few seconds instead of all polling at the same instant (the
+    more ``sources`` are configured, the wider, up to CATCH_UP_SPREAD).
     """
     rng = rng or random
     if last_finished is None:
@@ -91,7 +96,8 @@ def first_due(
         if stored_due is not None and stored_due > last_finished:
             due = stored_due if honour_stored else min(due, stored_due)
     if due <= now:
-        return now + timedelta(seconds=rng.uniform(0, min(interval, CATCH_UP_SPREAD)))
+        spread = min(interval, CATCH_UP_SPREAD, sources * CATCH_UP_PER_SOURCE)
+        return now + timedelta(seconds=rng.uniform(0, spread))
     return due
 
 

@@ -79,3 +79,11 @@ def test_first_due_uses_backoff_and_stored_plan():
     # A plan older than the last poll is stale (killed between commit and re-arm): ignored.
     stale = last - timedelta(seconds=5)
     assert first_due(NOW, 60, last_finished=last, stored_due=stale) == last + timedelta(seconds=60)
+
+
+def test_a_few_overdue_sources_start_at_once_many_are_spread():
+    rng = random.Random(3)
+    few = [first_due(NOW, 60, last_finished=None, rng=rng, sources=2) for _ in range(20)]
+    assert max(few) <= NOW + timedelta(seconds=0.1)
+    many = [first_due(NOW, 60, last_finished=None, rng=rng, sources=1000) for _ in range(50)]
+    assert max(many) - min(many) > timedelta(seconds=5)
