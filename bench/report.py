@@ -182,8 +182,8 @@ def render(r: dict) -> str:
         lines.append(
             f'\nStart-up, `tickerwatch run`: exec to "daemon started" '
             f"{r['startup']['ready_runs_s']} s; exec to the first committed poll "
-            f"{r['startup']['first_poll_runs_s']} s (the daemon delays a due source's first "
-            "poll by a random 0-10 s, CATCH_UP_SPREAD in scheduler/schedule.py)"
+            f"{r['startup']['first_poll_runs_s']} s (overdue sources are spread over up to "
+            "10 s, 0.05 s per configured source: CATCH_UP_SPREAD in scheduler/schedule.py)"
         )
     if r.get("perpoll", {}).get("unexpected"):
         lines.append(f"\nUnexpected outcomes: {r['perpoll']['unexpected'][:5]}")
