@@ -111,6 +111,14 @@ def test_message_fields_are_escaped():
     assert "\n" not in title and "\x1b" not in title and "\x1b" not in body
 
 
+def test_template_and_markup_in_scraped_text_stay_literal():
+    """Messages are plain formatting of escaped fields: nothing scraped is ever a template."""
+    hostile = "{{7*7}} {source} %(x)s ${x} <script>alert(1)</script> {0}"
+    title, body = message_for("src", [{"event": "new", "title": hostile, "url": "u"}])
+    assert hostile in title and hostile in body
+    assert "49" not in title + body
+
+
 class Receiver:
     """A POST endpoint on 127.0.0.1 that apprise's json:// target can reach."""
 
