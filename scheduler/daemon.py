@@ -23,10 +23,11 @@ from crawler.cleaning import safe_for_log
 from crawler.queries import schedule_state
 from crawler.storage import Store, store_for
 from scheduler.clock import keep_pace
-from scheduler.config import Config, ConfigError, SourceConfig, load_config
+from scheduler.config import Config, SourceConfig
 from scheduler.degraded import SourceHealth
 from scheduler.engine import PollEngine, make_settings
 from scheduler.notify import Notifier
+from scheduler.reload import WATCH_EVERY, ConfigReload, file_signature
 from scheduler.schedule import first_due, next_delay, parse_retry_after, parse_time
 from scheduler.series import discover, hub_name, members
 
@@ -35,7 +36,6 @@ logger = logging.getLogger(__name__)
 SHUTDOWN_GRACE = 10.0  # seconds from SIGTERM to exit, in-flight polls included
 CRAWLER_STOP = 2.0  # of which this much is kept for closing the crawler and the database
 POLL_GRACE = SHUTDOWN_GRACE - CRAWLER_STOP - 0.5  # and half a second for the process to exit
-WATCH_EVERY = 2.0  # seconds between checks of the config file's mtime
 JOB_DEFAULTS = {
     # APScheduler 3 drops a run that starts over a second late (busy loop, suspended laptop):
     # None means "run it however late", coalesce folds a backlog into one run.
@@ -45,7 +45,7 @@ JOB_DEFAULTS = {
 }
 
 
-class Daemon:
+class Daemon(ConfigReload):
     """Polls the configured sources until :meth:`request_stop`; reloads on SIGHUP or file change."""
 
     def __init__(
@@ -72,7 +72,7 @@ class Daemon:
         self.running: dict[str, asyncio.Task] = {}
         self._stopping: asyncio.Event | None = None
         self._urgent = False
-        self._signature = _file_signature(config.path)
+        self._signature = file_signature(config.path)
 
     @property
     def store(self) -> Store:
@@ -273,64 +273,6 @@ class Daemon:
             **{m.name: m.notify for m in self.members.values() if m.notify},
         }
 
-    # --- configuration -----------------------------------------------------------------
-
-    def reload(self, reason: str = "reload") -> bool:
-        """Apply the config file again; a broken file is reported and the old config kept."""
-        self._signature = _file_signature(self.config.path)
-        try:
-            new = load_config(self.config.path)
-        except ConfigError as error:
-            for problem in error.problems:
-                logger.error(
-                    "config not reloaded (%s), old config keeps running: %s", reason, problem
-                )
-            return False
-        self.apply(new)
-        logger.info("config reloaded (%s): %d sources", reason, len(new.sources))
-        return True
-
-    def apply(self, new: Config) -> None:
-        old = {s.name: s for s in self.config.sources}
-        fresh = {s.name: s for s in new.sources}
-        self.config = new
-        for name in old.keys() - fresh.keys():
-            self._unschedule(name)
-            for member in [m for m in self.members.values() if m.series == name]:
-                self._unschedule(self.members.pop(member.name).name)
-            logger.info("source %s removed", safe_for_log(name))
-        for name, source in fresh.items():
-            before = old.get(name)
-            if before is None:
-                logger.info("source %s added", safe_for_log(name))
-            if name in self.running or before == source:
-                continue  # an in-flight poll re-arms with the new settings when it ends
-            if before is None or (before.url, before.every) != (source.url, source.every):
-                self._place(source, keep_sooner=before is not None and before.url == source.url)
-            if source.kind == "series":
-                self._sync_series(source)
-        followed = [s.url for s in new.sources] + [m.url for m in self.members.values()]
-        self.store.unschedule_others(followed)  # status: removed ones
-        self.notifier.update_targets(self._targets())
-        if self.on_reload is not None:
-            self.on_reload(new)
-
-    async def _watch(self) -> None:
-        """Reload when the file changes: editors and ``tickerwatch add`` need no SIGHUP."""
-        while True:
-            await asyncio.sleep(WATCH_EVERY)
-            signature = _file_signature(self.config.path)
-            if signature != self._signature:
-                self.reload("file changed")
-
 
 def _targets(config: Config) -> dict[str, tuple[str, ...]]:
     return {s.name: s.notify for s in config.sources if s.notify}
-
-
-def _file_signature(path: Path) -> tuple[float, int] | None:
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    return (stat.st_mtime, stat.st_size)
