@@ -52,6 +52,17 @@ def python(*args: str, timeout: float, log=None) -> None:
     )
 
 
+def phase(module: str, name: str, work: Path, *args: str, timeout: float, log) -> dict:
+    """Run ``python -m bench.<module>`` in a fresh process (its CPU and memory are its own)
+    against the server; it writes ``<name>.json`` (and ``<name>.db``/``.log`` where it takes
+    them) in the work dir, which is returned parsed."""
+    files = ["--out", str(work / f"{name}.json")]
+    if module != "urlwatch_worker":
+        files += ["--db", str(work / f"{name}.db"), "--log", str(work / f"{name}.log")]
+    python("-m", f"bench.{module}", *args, *files, timeout=timeout, log=log)
+    return json.loads((work / f"{name}.json").read_text())
+
+
 class LoopbackServer:
     def __init__(self, liveblogs: int, feeds: int) -> None:
         self.proc = subprocess.Popen(
@@ -229,43 +240,35 @@ def main() -> None:
     try:
         if "perpoll" not in skip:
             print("per-poll CPU by kind (one long-lived PollEngine) …", flush=True)
-            python(
-                "-m",
-                "bench.perpoll",
+            results["perpoll"] = phase(
+                "perpoll",
+                "perpoll",
+                work,
                 "--base",
                 server.base,
-                "--db",
-                str(work / "perpoll.db"),
-                "--out",
-                str(work / "perpoll.json"),
-                "--log",
-                str(work / "perpoll.log"),
                 "--samples",
                 str(plan["samples"]),
                 timeout=1200,
                 log=log,
             )
-            results["perpoll"] = json.loads((work / "perpoll.json").read_text())
         if "naive" not in skip:
             print("naive design: one scrapy process per poll …", flush=True)
             results["naive"] = naive(server.base, work, plan["naive"])
         if "urlwatch" not in skip:
             print("urlwatch 2.x + html2text on the same pages …", flush=True)
-            python(
-                "-m",
-                "bench.urlwatch_worker",
+            results["urlwatch"] = phase(
+                "urlwatch_worker",
+                "urlwatch",
+                work,
                 "--base",
                 server.base,
                 "--dir",
                 str(work / "uw"),
-                "--out",
-                str(work / "urlwatch.json"),
                 "--samples",
                 str(plan["samples"] // 2),
                 timeout=1200,
                 log=log,
             )
-            results["urlwatch"] = json.loads((work / "urlwatch.json").read_text())
         if "startup" not in skip:
             print("daemon start-up to first poll …", flush=True)
             results["startup"] = startup(server.base, work)
@@ -275,17 +278,12 @@ def main() -> None:
                 f"{plan['interval']:.0f} s for {plan['duration']:.0f} s after warm-up …",
                 flush=True,
             )
-            python(
-                "-m",
-                "bench.capacity",
+            results["capacity"] = phase(
+                "capacity",
+                "capacity",
+                work,
                 "--base",
                 server.base,
-                "--db",
-                str(work / "cap.db"),
-                "--out",
-                str(work / "capacity.json"),
-                "--log",
-                str(work / "capacity.log"),
                 "--interval",
                 str(plan["interval"]),
                 "--duration",
@@ -293,26 +291,19 @@ def main() -> None:
                 timeout=3000,
                 log=log,
             )
-            results["capacity"] = json.loads((work / "capacity.json").read_text())
         if "soak" not in skip:
             print(f"soak: {plan['soak']} unchanged polls, RSS every 500 …", flush=True)
-            python(
-                "-m",
-                "bench.capacity",
+            results["soak"] = phase(
+                "capacity",
+                "soak",
+                work,
                 "--base",
                 server.base,
-                "--db",
-                str(work / "soak.db"),
-                "--out",
-                str(work / "soak.json"),
-                "--log",
-                str(work / "soak.log"),
                 "--soak",
                 str(plan["soak"]),
                 timeout=3000,
                 log=log,
             )
-            results["soak"] = json.loads((work / "soak.json").read_text())
     finally:
         server.close()
     (out / "results.json").write_text(json.dumps(results, indent=1))
