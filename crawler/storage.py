@@ -148,14 +148,6 @@ class Store:
 
     # --- sources -----------------------------------------------------------------------
 
-    def source(self, url: str) -> dict | None:
-        row = self.conn.execute("SELECT * FROM sources WHERE url = ?", (url,)).fetchone()
-        return self._row(row, "sources") if row else None
-
-    def source_by_name(self, name: str) -> dict | None:
-        row = self.conn.execute("SELECT * FROM sources WHERE name = ?", (name,)).fetchone()
-        return self._row(row, "sources") if row else None
-
     def ensure_source(
         self, conn: sqlite3.Connection, url: str, kind: str, name: str | None
     ) -> tuple[int, bool]:
@@ -188,51 +180,6 @@ class Store:
             return {}
         keys = ("source_id", "name", "kind", "etag", "last_modified", "body_hash")
         return dict(zip(keys, row, strict=True))
-
-    def set_next_due(self, url: str, when: str | None) -> None:
-        """The daemon's plan for this source, for ``status`` and for the next start."""
-        self.conn.execute("UPDATE sources SET next_due_at = ? WHERE url = ?", (when, url))
-
-    def unschedule_others(self, urls: list[str]) -> None:
-        """Sources the daemon does not poll (any more) have no next due time."""
-        marks = ",".join("?" * len(urls))
-        self.conn.execute(
-            f"UPDATE sources SET next_due_at = NULL WHERE next_due_at IS NOT NULL "
-            f"AND url NOT IN ({marks})",
-            urls,
-        )
-
-    def register_member(self, url: str, name: str, series: str) -> bool:
-        """Record a liveblog a series hub pointed at; True when it is new to the series."""
-        with self.transaction() as conn:
-            row = conn.execute("SELECT id, series FROM sources WHERE url = ?", (url,)).fetchone()
-            if row is not None:
-                if row[1] == series:
-                    return False
-                conn.execute("UPDATE sources SET series = ? WHERE id = ?", (series, row[0]))
-                return True
-            source_id, _ = self.ensure_source(conn, url, "liveblog", name)
-            conn.execute("UPDATE sources SET series = ? WHERE id = ?", (series, source_id))
-            return True
-
-    def sync_source_name(self, url: str, name: str) -> None:
-        """Make the stored name follow the config file (the name is set once, on first poll).
-
-        A source that already holds the name under another URL (the user pointed the name at a
-        new URL) keeps its history under ``name (old N)``.
-        """
-        with self.transaction() as conn:
-            row = conn.execute("SELECT id, name FROM sources WHERE url = ?", (url,)).fetchone()
-            if row is not None and row[1] == name:
-                return
-            holder = conn.execute("SELECT id FROM sources WHERE name = ?", (name,)).fetchone()
-            if holder is not None:
-                conn.execute(
-                    "UPDATE sources SET name = ?, next_due_at = NULL WHERE id = ?",
-                    (f"{name} (old {holder[0]})", holder[0]),
-                )
-            if row is not None:  # else the first poll creates it, now under the free name
-                conn.execute("UPDATE sources SET name = ? WHERE id = ?", (name, row[0]))
 
     def mark_notified(self, event_ids: list[int], when: str | None = None) -> None:
         """Close outbox rows: sent, or deliberately not sent (baseline, no target, too old)."""
@@ -316,7 +263,3 @@ class Store:
             (source_id,),
         ).fetchone()
         return (tuple(last) if last else None, healthy[0] if healthy else None)
-
-    def _row(self, row: tuple, table: str) -> dict:
-        columns = [c.name for c in self.db[table].columns]
-        return dict(zip(columns, row, strict=True))

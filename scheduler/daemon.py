@@ -21,6 +21,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from crawler.cleaning import safe_for_log
 from crawler.queries import schedule_state
+from crawler.sources import set_next_due, sync_source_name, unschedule_others
 from crawler.storage import Store, store_for
 from scheduler.clock import keep_pace
 from scheduler.config import Config, SourceConfig
@@ -87,7 +88,7 @@ class Daemon(ConfigReload):
         await self.engine.start()
         self.scheduler = AsyncIOScheduler(event_loop=loop, job_defaults=JOB_DEFAULTS, timezone=UTC)
         self.scheduler.start()
-        self.store.unschedule_others([s.url for s in self.config.sources])
+        unschedule_others(self.store, [s.url for s in self.config.sources])
         for source in self.config.sources:
             self._place(source)
             if source.kind == "series":
@@ -155,8 +156,8 @@ class Daemon(ConfigReload):
 
     def _place(self, source: SourceConfig, *, keep_sooner: bool = False) -> None:
         """Schedule a source from what the database knows (restart, reload or new source)."""
-        self.store.sync_source_name(
-            source.url, hub_name(source) if source.kind == "series" else source.name
+        sync_source_name(
+            self.store, source.url, hub_name(source) if source.kind == "series" else source.name
         )
         state = schedule_state(self.store, source.url) or {}
         now = datetime.now(UTC)
@@ -189,7 +190,7 @@ class Daemon(ConfigReload):
             replace_existing=True,
         )
         try:
-            self.store.set_next_due(source.url, due.isoformat(timespec="seconds"))
+            set_next_due(self.store, source.url, due.isoformat(timespec="seconds"))
         except sqlite3.Error as error:  # advisory (status, restarts): the job above is the plan
             logger.debug("next due time of %s not stored: %s", source.name, error)
 

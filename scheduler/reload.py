@@ -13,6 +13,7 @@ import logging
 from pathlib import Path
 
 from crawler.cleaning import safe_for_log
+from crawler.sources import unschedule_others
 from scheduler.config import Config, ConfigError, load_config
 
 logger = logging.getLogger("scheduler.daemon")
@@ -59,7 +60,7 @@ class ConfigReload:
             if source.kind == "series":
                 self._sync_series(source)
         followed = [s.url for s in new.sources] + [m.url for m in self.members.values()]
-        self.store.unschedule_others(followed)  # status: removed ones
+        unschedule_others(self.store, followed)  # status: removed ones
         self.notifier.update_targets(self._targets())
         if self.on_reload is not None:
             self.on_reload(new)

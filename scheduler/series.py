@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from crawler.queries import hub_links, series_members
+from crawler.sources import register_member
 from crawler.storage import Store
 from scheduler.config import SourceConfig
 from scheduler.schedule import parse_time
@@ -40,7 +41,7 @@ def discover(store: Store, series: SourceConfig) -> list[str]:
     return [
         row["url"]
         for row in links
-        if store.register_member(row["url"], member_name(series, row["url"]), series.name)
+        if register_member(store, row["url"], member_name(series, row["url"]), series.name)
     ]
 
 

@@ -1,0 +1,54 @@
+"""The daemon's bookkeeping on the sources table: its plan, config names, series members."""
+
+from __future__ import annotations
+
+from crawler.storage import Store
+
+
+def set_next_due(store: Store, url: str, when: str | None) -> None:
+    """The daemon's plan for this source, for ``status`` and for the next start."""
+    store.conn.execute("UPDATE sources SET next_due_at = ? WHERE url = ?", (when, url))
+
+
+def unschedule_others(store: Store, urls: list[str]) -> None:
+    """Sources the daemon does not poll (any more) have no next due time."""
+    marks = ",".join("?" * len(urls))
+    store.conn.execute(
+        f"UPDATE sources SET next_due_at = NULL WHERE next_due_at IS NOT NULL "
+        f"AND url NOT IN ({marks})",
+        urls,
+    )
+
+
+def register_member(store: Store, url: str, name: str, series: str) -> bool:
+    """Record a liveblog a series hub pointed at; True when it is new to the series."""
+    with store.transaction() as conn:
+        row = conn.execute("SELECT id, series FROM sources WHERE url = ?", (url,)).fetchone()
+        if row is not None:
+            if row[1] == series:
+                return False
+            conn.execute("UPDATE sources SET series = ? WHERE id = ?", (series, row[0]))
+            return True
+        source_id, _ = store.ensure_source(conn, url, "liveblog", name)
+        conn.execute("UPDATE sources SET series = ? WHERE id = ?", (series, source_id))
+        return True
+
+
+def sync_source_name(store: Store, url: str, name: str) -> None:
+    """Make the stored name follow the config file (the name is set once, on first poll).
+
+    A source that already holds the name under another URL (the user pointed the name at a
+    new URL) keeps its history under ``name (old N)``.
+    """
+    with store.transaction() as conn:
+        row = conn.execute("SELECT id, name FROM sources WHERE url = ?", (url,)).fetchone()
+        if row is not None and row[1] == name:
+            return
+        holder = conn.execute("SELECT id FROM sources WHERE name = ?", (name,)).fetchone()
+        if holder is not None:
+            conn.execute(
+                "UPDATE sources SET name = ?, next_due_at = NULL WHERE id = ?",
+                (f"{name} (old {holder[0]})", holder[0]),
+            )
+        if row is not None:  # else the first poll creates it, now under the free name
+            conn.execute("UPDATE sources SET name = ? WHERE id = ?", (name, row[0]))
