@@ -15,9 +15,11 @@ from lxml import html as lxml_html
 MAX_TAGS = 200_000
 
 
-def too_complex(text: str) -> str | None:
+def too_complex(text: str | bytes) -> str | None:
     """Why ``text`` must not be extracted at all (cheap: one C-speed count), else None."""
-    tags = text.count("<")
+    if len(text) <= MAX_TAGS:  # fewer characters than the limit: cannot hold more tags
+        return None
+    tags = text.count(b"<" if isinstance(text, bytes) else "<")
     if tags > MAX_TAGS:
         return f"page too complex ({tags} tags, limit {MAX_TAGS})"
     return None

@@ -38,11 +38,25 @@ METAREFRESH_ENABLED = False
 # Only http(s) is ever polled: no s3 (credentials from the environment) and no ftp handler.
 DOWNLOAD_HANDLERS = {"s3": None, "ftp": None}
 
+# A poll is one request and one item, so each middleware, extension and signal receiver is a
+# measurable share of an unchanged poll (bench/README.md): everything a poll does not use is off.
 DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,  # no allowed_domains
+    "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,  # no spider credentials
     "crawler.middlewares.SourceStateMiddleware": 550,
     # Next to the downloader: its process_response sees the connected peer address before
     # decompression (590) and redirects (600) touch the response.
     "crawler.middlewares.NetPolicyMiddleware": 950,
+}
+DOWNLOADER_STATS = False
+SPIDER_MIDDLEWARES = {
+    # Every status reaches the callback (handle_httpstatus_list), polls yield no requests to
+    # filter by depth or URL length, and a poll sends no Referer.
+    "scrapy.spidermiddlewares.httperror.HttpErrorMiddleware": None,
+    "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
+    "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+    "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.CleanPipeline": 100,
@@ -50,6 +64,8 @@ ITEM_PIPELINES = {
     "crawler.pipelines.ReportPipeline": 300,
 }
 EXTENSIONS = {
+    # Per-response counters nobody reads in a daemon (our own counts are in the database).
+    "scrapy.extensions.corestats.CoreStats": None,
     # Per-minute "Crawled N pages" lines are noise in a daemon that runs for weeks.
     "scrapy.extensions.logstats.LogStats": None,
 }

@@ -29,7 +29,7 @@ def register_member(store: Store, url: str, name: str, series: str) -> bool:
                 return False
             conn.execute("UPDATE sources SET series = ? WHERE id = ?", (series, row[0]))
             return True
-        source_id, _ = store.ensure_source(conn, url, "liveblog", name)
+        source_id, _, _ = store.ensure_source(conn, url, "liveblog", name)
         conn.execute("UPDATE sources SET series = ? WHERE id = ?", (series, source_id))
         return True
 

@@ -6,9 +6,9 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 import sqlite_utils
@@ -59,20 +59,29 @@ def source_name_for(url: str) -> str:
     return f"{parts.netloc}{path}" or url
 
 
-@dataclass
-class StoredEntry:
-    """The stored state of one entry that the diff needs."""
+class StoredEntry(NamedTuple):
+    """The stored state of one entry that the diff needs (and what says its row is current).
+
+    A tuple: every poll of a changed page reads one per stored entry."""
 
     id: int
     key: str
-    title: str
-    body: str
     content_hash: str | None
     raw_hash: str | None
     published_at: str | None
     removed_at: str | None
     missing_polls: int
     revision: int
+    position: int | None = None
+    pinned: int = 0
+    scrolled_out_at: str | None = None
+    last_seen_at: str | None = None
+
+
+_STORED_ENTRY = (
+    "SELECT id, key, content_hash, raw_hash, published_at, removed_at, missing_polls, revision, "
+    "position, pinned, scrolled_out_at, last_seen_at FROM entries WHERE source_id = ?"
+)
 
 
 class Store:
@@ -150,13 +159,13 @@ class Store:
 
     def ensure_source(
         self, conn: sqlite3.Connection, url: str, kind: str, name: str | None
-    ) -> tuple[int, bool]:
-        """The source's id, creating it on first sight; the bool says it was just created."""
-        row = conn.execute("SELECT id, kind FROM sources WHERE url = ?", (url,)).fetchone()
+    ) -> tuple[int, bool, str]:
+        """The source's id and name, creating it on first sight; the bool says it was just created."""
+        row = conn.execute("SELECT id, kind, name FROM sources WHERE url = ?", (url,)).fetchone()
         if row:
             if kind in ("liveblog", "feed") and row[1] != kind:
                 conn.execute("UPDATE sources SET kind = ? WHERE id = ?", (kind, row[0]))
-            return row[0], False
+            return row[0], False, row[2]
         name = name or source_name_for(url)
         taken = {
             r[0] for r in conn.execute("SELECT name FROM sources WHERE name LIKE ?", (name + "%",))
@@ -168,7 +177,7 @@ class Store:
             "INSERT INTO sources (name, url, kind, created_at) VALUES (?, ?, ?, ?)",
             (unique, url, kind if kind in ("liveblog", "feed") else "liveblog", utcnow()),
         )
-        return cursor.lastrowid, True
+        return cursor.lastrowid, True, unique
 
     def fetch_state(self, url: str) -> dict:
         """What the next request needs: validators for a conditional GET and the last body hash."""
@@ -219,22 +228,12 @@ class Store:
         return found
 
     def stored_entries(self, conn: sqlite3.Connection, source_id: int) -> dict[str, StoredEntry]:
-        rows = conn.execute(
-            "SELECT id, key, title, body, content_hash, raw_hash, published_at, removed_at, "
-            "missing_polls, revision FROM entries WHERE source_id = ?",
-            (source_id,),
-        )
-        return {row[1]: StoredEntry(*row) for row in rows}
+        return {row[1]: StoredEntry._make(row) for row in conn.execute(_STORED_ENTRY, (source_id,))}
 
     def pending_removals(self, conn: sqlite3.Connection, source_id: int) -> dict[str, StoredEntry]:
         """The live entries that were missing on the last poll (what an unchanged poll advances)."""
-        rows = conn.execute(
-            "SELECT id, key, title, body, content_hash, raw_hash, published_at, removed_at, "
-            "missing_polls, revision FROM entries "
-            "WHERE source_id = ? AND missing_polls != 0 AND removed_at IS NULL",
-            (source_id,),
-        )
-        return {row[1]: StoredEntry(*row) for row in rows}
+        sql = _STORED_ENTRY + " AND missing_polls != 0 AND removed_at IS NULL"
+        return {row[1]: StoredEntry._make(row) for row in conn.execute(sql, (source_id,))}
 
     def last_healthy_count(self, conn: sqlite3.Connection, source_id: int) -> int | None:
         row = conn.execute(

@@ -6,7 +6,7 @@ from crawler.storage import StoredEntry
 
 
 def stored(key, id_, published, *, hash_="h", missing=0, removed=None):
-    return StoredEntry(id_, key, "t", "b", hash_, "r", published, removed, missing, 1)
+    return StoredEntry(id_, key, hash_, "r", published, removed, missing, 1)
 
 
 def entry(key, published, content_hash=None):

@@ -21,15 +21,18 @@ from __future__ import annotations
 import hashlib
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
+from dataclasses import fields
 from typing import Any, NamedTuple
 
+import orjson
+import xxhash
 from lxml import etree
 
 from crawler.extractors.adapter import DomAdapter
 from crawler.extractors.base import Extraction, RawEntry
 from crawler.extractors.merge import merge, to_items
 from crawler.extractors.page import Page
-from crawler.extractors.structured import StructuredExtractor, _from_ld, item_key, ld_inputs
+from crawler.extractors.structured import StructuredExtractor, _from_ld, item_key
 from crawler.items import EntryItem
 
 # About 1 KB per remembered entry (title, url, hashes, times): 60,000 entries (200 liveblogs of
@@ -46,8 +49,11 @@ class _Done(NamedTuple):
     timestamp: float | None  # published, for the newest-first sort
 
 
-# What the memo keeps of an EntryItem: a tuple costs a third of a dataclass instance.
-_FIELDS = ("key", "url", "title", "raw_hash", "published_at", "updated_at", "pinned", "author")
+# What the memo keeps of an EntryItem, as a tuple (a third of a dataclass instance) in field
+# order, so that placing it is a positional call; the body fields are not kept.
+_FIELDS = tuple(f.name for f in fields(EntryItem))[:11]  # key, url, … author
+assert _FIELDS[-1] == "author", "EntryItem's field order changed: update _FIELDS"
+_FORGOTTEN = frozenset(("body", "body_html", "position"))
 
 
 class EntryMemo:
@@ -129,7 +135,13 @@ def extract_incremental(
         dom = [adapter.entry_from(n, page, outside) for n in nodes.get(key, ())]
         ld = [_from_ld(u, adapter.zone) for u in items.get(key, ())]
         done[key] = _finish(mark, merge(dom, ld)[0], page)
-    memo.put(scope, {k: d._replace(item=_remembered(d.item)) for k, d in done.items()})
+    memo.put(
+        scope,
+        {
+            k: d if type(d.item) is tuple else d._replace(item=_remembered(d.item))
+            for k, d in done.items()
+        },
+    )
 
     order = list(done.values())
     if all(d.timestamp is not None for d in order):
@@ -144,19 +156,21 @@ def extract_incremental(
 def _fingerprint(nodes: Sequence[Any], updates: Sequence[dict], pinned_outside: bool) -> int:
     """Everything one key's EntryItem is computed from (page-wide inputs are in the scope).
 
-    Python's 64-bit string hash (SipHash, salted per process like the memo it keys): an edit
-    that keeps it has a 2^-64 chance. The containers' serialisation covers every attribute and
-    text node the adapter's XPath can read inside them.
+    A 64-bit xxh3 of the containers' serialisation (every attribute and text node the
+    adapter's XPath can read inside them) and of the LD updates as JSON: an edit that keeps it
+    has a 2^-64 chance. The LD side covers every field of the update, not only those read.
     """
-    parts = (
-        tuple([etree.tostring(node, with_tail=False) for node in nodes]),
-        tuple([ld_inputs(update) for update in updates]),
-        pinned_outside,
-    )
-    try:
-        return hash(parts)
-    except TypeError:  # a list-valued LD field: hash its repr instead
-        return hash(repr(parts))
+    digest = xxhash.xxh3_64(b"\x01" if pinned_outside else b"\x00")
+    for node in nodes:
+        digest.update(etree.tostring(node, with_tail=False))
+        digest.update(b"\x1e")
+    for update in updates:
+        try:
+            digest.update(orjson.dumps(update))
+        except TypeError:  # an integer beyond 64 bits (lenient JSON): its repr
+            digest.update(repr(update).encode("utf-8", "surrogatepass"))
+        digest.update(b"\x1f")
+    return digest.intdigest()
 
 
 def _finish(mark: int, entry: RawEntry, page: Page) -> _Done:
@@ -168,14 +182,11 @@ def _finish(mark: int, entry: RawEntry, page: Page) -> _Done:
 def _remembered(item: EntryItem | tuple) -> tuple:
     if isinstance(item, tuple):
         return item
-    return tuple(getattr(item, name) for name in _FIELDS)
+    return tuple(None if name in _FORGOTTEN else getattr(item, name) for name in _FIELDS)
 
 
 def _placed(done: _Done, position: int) -> EntryItem:
     """A fresh item per poll (pipelines write to items); a remembered one has no body_html."""
-    if isinstance(done.item, tuple):
-        item = EntryItem(**dict(zip(_FIELDS, done.item, strict=True)))
-    else:
-        item = done.item
+    item = EntryItem(*done.item) if isinstance(done.item, tuple) else done.item
     item.position = position
     return item

@@ -81,29 +81,16 @@ def _updates_of(obj: dict) -> list[dict]:
 
 def item_key(item: dict) -> str:
     """The entry key of an LD update: its ``url`` fragment, else the ``@id`` fragment or ``@id``."""
-    key = fragment_key(_as_str(item.get("url")))
+    url = item.get("url")
+    if type(url) is str and "#" in url:  # the common case, without the general conversions
+        key = url.strip().partition("#")[2]
+        if key:
+            return key
+    key = fragment_key(_as_str(url))
     ident = _as_str(item.get("@id"))
     if not key and ident:
         key = fragment_key(ident) or ident
     return key
-
-
-# The fields ``_from_ld`` reads: an update whose values for these are equal gives an equal entry.
-_LD_FIELDS = ("url", "@id", "headline", "name", "articleBody", "datePublished", "dateModified")
-
-
-def ld_inputs(item: dict) -> tuple:
-    """What ``_from_ld`` reads of an update: the incremental path's fingerprint of it.
-
-    Values are taken as they are (JSON strings nearly always); ``author`` is an object, so by
-    repr. A list elsewhere makes the tuple unhashable, which the caller handles.
-    """
-    get = item.get
-    author = get("author")
-    return (
-        *[get(name) for name in _LD_FIELDS],
-        author if author is None or type(author) is str else repr(author),
-    )
 
 
 def _from_ld(item: dict, zone: tzinfo | None) -> RawEntry:
