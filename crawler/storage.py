@@ -75,12 +75,11 @@ class StoredEntry(NamedTuple):
     position: int | None = None
     pinned: int = 0
     scrolled_out_at: str | None = None
-    last_seen_at: str | None = None
 
 
 _STORED_ENTRY = (
     "SELECT id, key, content_hash, raw_hash, published_at, removed_at, missing_polls, revision, "
-    "position, pinned, scrolled_out_at, last_seen_at FROM entries WHERE source_id = ?"
+    "position, pinned, scrolled_out_at FROM entries WHERE source_id = ?"
 )
 
 
@@ -232,6 +231,7 @@ class Store:
 
     def pending_removals(self, conn: sqlite3.Connection, source_id: int) -> dict[str, StoredEntry]:
         """The live entries that were missing on the last poll (what an unchanged poll advances)."""
+        # The WHERE of the partial index entries_pending (schema v5), so SQLite uses it.
         sql = _STORED_ENTRY + " AND missing_polls != 0 AND removed_at IS NULL"
         return {row[1]: StoredEntry._make(row) for row in conn.execute(sql, (source_id,))}
 

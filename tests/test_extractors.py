@@ -11,6 +11,7 @@ import pytest
 from crawler.extractors import NAMES, Extraction, describe_sites, extract_liveblog
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "real"
+SITES = Path(__file__).resolve().parent / "fixtures" / "sites"
 MANIFEST = REAL / "manifest.json"
 # Served from loopback in the integration tests: detection must not depend on the host.
 LOCAL_URL = "http://127.0.0.1:1234/x.html"
@@ -246,3 +247,23 @@ def test_timing_per_page(capsys) -> None:
                 f"  timing {site:16} {size / 1e6:5.2f} MB  extract {total:5.1f} ms"
                 f"  (parse {parse:4.1f} ms, rest {total - parse:5.1f} ms)"
             )
+
+
+def test_the_adapter_that_claimed_a_url_keeps_it_while_its_markup_is_there() -> None:
+    """Adapters are asked in registry order, except that last poll's adapter for the same URL
+    is asked first: each adapter that does not apply costs a scan of the whole page, and a
+    second adapter's markup appearing on the page does not switch extraction under a source."""
+    from crawler.extractors import extract as ex
+    from crawler.extractors.page import Page
+
+    reach = (SITES / "reach.html").read_text(encoding="utf-8")
+    express = (SITES / "express.html").read_text(encoding="utf-8")
+    body = reach[reach.index("<body") : reach.index("</body>")]
+    both = express.replace("</body>", body.split(">", 1)[1] + "</body>")  # express's head
+    url = "http://127.0.0.1:1/sticky-live.html"
+    ex._LAST_ADAPTER.pop(url, None)
+    assert ex._choose(Page(both, "http://127.0.0.1:1/fresh-live.html"), None)[0].name == "express"
+    assert ex._choose(Page(reach, url), None)[0].name == "reach"
+    assert ex._choose(Page(both, url), None)[0].name == "reach"
+    assert ex._choose(Page(express, url), None)[0].name == "express"  # reach markup gone
+    assert ex._choose(Page(both, url), None)[0].name == "express"

@@ -122,3 +122,29 @@ def test_memo_is_bounded() -> None:
     memo.put(("b",), {"1": done, "2": done})
     assert memo.get(("a",)) == {}
     assert len(memo.get(("b",))) == 2
+
+
+@pytest.mark.parametrize(("name", "path", "url"), PAGES, ids=[p[0] for p in PAGES])
+def test_declared_utf8_bytes_give_what_the_decoded_text_gives(
+    name: str, path: Path, url: str
+) -> None:
+    """The spider hands a declared-UTF-8 body to lxml as bytes (no decode/encode round trip)."""
+    html = path.read_bytes()
+    try:
+        text = html.decode("utf-8")
+    except UnicodeDecodeError:
+        pytest.skip("not a UTF-8 page")
+    from_text = extract_liveblog(text, url)
+    from_bytes = extract_liveblog(html, url, encoding="utf-8")
+    assert from_bytes.strategy == from_text.strategy
+    assert _cleaned(from_bytes.entries, {}) == _cleaned(from_text.entries, {})
+
+
+def test_invalid_utf8_bytes_become_replacement_characters_as_when_decoding() -> None:
+    html = (SITES / "reach.html").read_bytes()
+    broken = html.replace(b"<h3>Flood barrier", b"<h3>Fl\xe9od b\xc3rrier", 1)
+    assert broken != html, "the test page changed: pick another word"
+    from_bytes = extract_liveblog(broken, LOCAL_URL, encoding="utf-8")
+    from_text = extract_liveblog(broken.decode("utf-8", "replace"), LOCAL_URL)
+    assert _cleaned(from_bytes.entries, {}) == _cleaned(from_text.entries, {})
+    assert any("\ufffd" in (e.body_html or "") + e.title for e in from_bytes.entries)

@@ -161,3 +161,34 @@ def test_version_2_database_gets_the_narrow_trigger_and_keeps_its_index(tmp_path
     ).fetchone()[0]
     assert "UPDATE OF title, body" in trigger
     store.close()
+
+
+def _seen(store):
+    rows = store.conn.execute("SELECT key, last_seen_at, position, missing_polls FROM entries")
+    return {key: (seen[11:16], position, missing) for key, seen, position, missing in rows}
+
+
+def test_last_seen_at_is_refreshed_at_most_every_ten_minutes_and_positions_always(store):
+    """Rewriting every row on every poll was the largest write of an unchanged poll: rows are
+    written when something about them changed (position included), ``last_seen_at`` of the
+    rest every SEEN_REFRESH; an entry missing from the page is never "seen"."""
+    time_machine = pytest.importorskip("time_machine")
+    with time_machine.travel("2026-11-25T12:00:00+00:00", tick=False) as clock:
+        record_poll(store, poll(item("a", "x", 1, 0), item("b", "y", 2, 1)))
+        clock.move_to("2026-11-25T12:03:00+00:00")
+        record_poll(store, poll(status="not_modified"))
+        assert _seen(store) == {"a": ("12:00", 0, 0), "b": ("12:00", 1, 0)}
+        clock.move_to("2026-11-25T12:04:00+00:00")  # c on top: a and b move down at once
+        record_poll(store, poll(item("c", "z", 3, 0), item("a", "x", 1, 1), item("b", "y", 2, 2)))
+        assert _seen(store) == {"a": ("12:04", 1, 0), "b": ("12:04", 2, 0), "c": ("12:04", 0, 0)}
+        clock.move_to("2026-11-25T12:06:00+00:00")  # a edited; b and c as they were
+        record_poll(store, poll(item("c", "z", 3, 0), item("a", "x2", 1, 1), item("b", "y", 2, 2)))
+        assert _seen(store) == {"a": ("12:06", 1, 0), "b": ("12:04", 2, 0), "c": ("12:04", 0, 0)}
+        clock.move_to("2026-11-25T12:07:00+00:00")  # b missing (inside the window)
+        record_poll(store, poll(item("c", "z", 3, 0), item("a", "x2", 1, 1)))
+        assert _seen(store)["b"] == ("12:04", 2, 1)
+        clock.move_to("2026-11-25T12:15:00+00:00")  # unchanged, past the refresh interval
+        record_poll(store, poll(status="not_modified"))
+        assert _seen(store) == {"a": ("12:15", 1, 0), "b": ("12:04", 2, 2), "c": ("12:15", 0, 0)}
+        # the unchanged poll was b's second miss: removed, and still not "seen" at 12:15
+        assert store.conn.execute("SELECT removed_at FROM entries WHERE key = 'b'").fetchone()[0]
