@@ -14,8 +14,9 @@ xml:base, repeated or nested fields) returns None and feedparser reads the feed 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, NamedTuple
 
+import xxhash
 from lxml import etree
 
 from crawler.feed_items import (
@@ -30,6 +31,7 @@ from crawler.feed_items import (
 )
 from crawler.feeds_shape import FP, Unusual, fp_value, html_value, inputs_digest, shaped_entry
 from crawler.items import EntryItem
+from crawler.memo import EntryMemo
 
 _ATOM = "{http://www.w3.org/2005/Atom}"
 _DC = "{http://purl.org/dc/elements/1.1/}"
@@ -98,11 +100,52 @@ def parse_fast(
         _check_tree(root, channel, item_tag)
         items = channel.findall(item_tag)
         title = _feed_title(channel, version)
-        raw = [_item_fields(item, fields, version) for item in items]
-        entries = finish([_item(f, url, stored or {}) for f in raw])
+        entries = finish(_items(items, fields, version, url, stored or {}))
     except (Unusual, etree.XMLSyntaxError):
         return None
     return FeedResult(title=title, entries=entries, format=version)
+
+
+class _Known(NamedTuple):
+    """An item passed on unchanged by an earlier poll: what ``unchanged_item`` is made from."""
+
+    key: str
+    link: str
+    title: str
+    raw_hash: str
+    author: str
+    stored: str  # the raw_hash the store holds for it (title folded in)
+
+
+# Per feed: xxh3 of an item element's serialisation -> what the item gave. Element bytes that
+# hash the same give the same item, so a feed poll with one new item reads only that one;
+# the stored hash is checked too (another process may have written the source since).
+MEMO = EntryMemo(max_entries=50_000)
+
+
+def _items(
+    elements: list[Any], fields: dict, version: str, url: str, stored: dict[str, str]
+) -> list[EntryItem | None]:
+    scope = (url, version)
+    before = MEMO.get(scope)
+    kept: dict[int, _Known] = {}
+    out: list[EntryItem | None] = []
+    for el in elements:
+        mark = xxhash.xxh3_64_intdigest(etree.tostring(el))
+        known = before.get(mark)
+        if known is None or stored.get(known.key) != known.stored:
+            item, known = _item(_item_fields(el, fields, version), url, stored)
+            if known is None:
+                out.append(item)
+                continue
+        kept[mark] = known
+
+        def build(el: Any = el) -> EntryItem | None:
+            return from_feedparser(shaped_entry(_item_fields(el, fields, version)), url)
+
+        out.append(unchanged_item(*known[:5], build))
+    MEMO.put(scope, kept)
+    return out
 
 
 def _plain_utf8(body: bytes, content_type: str | None) -> bool:
@@ -220,18 +263,21 @@ def _atom_author(el: Any) -> str:
     return f"{name} ({email})" if name and email else name or email or ""
 
 
-def _item(fields: dict[str, Any], url: str, stored: dict[str, str]) -> EntryItem | None:
+def _item(
+    fields: dict[str, Any], url: str, stored: dict[str, str]
+) -> tuple[EntryItem | None, _Known | None]:
     """An unchanged item (its inputs hash to the stored raw_hash) skips sanitiser, cleaning and
-    dates; the rest go the whole way through feedparser's post-processing and the shared code."""
+    dates: only what it is made from is returned. The rest go the whole way through
+    feedparser's post-processing and the shared code."""
     cheap = shaped_entry(fields, full=False)
     raw_hash = inputs_digest(fields)
     title = text(cheap.get("title", ""), cheap.get("title_detail"))
     link = entry_link(cheap, url)
     key = direct_key(cheap.get("id") or "", link)  # "" when the key needs dates or the body
-    if key and stored.get(key) == stored_hash(title, raw_hash):
-        build = lambda: from_feedparser(shaped_entry(fields), url)  # noqa: E731
-        return unchanged_item(key, link, title, raw_hash, cheap.get("author") or "", build)
+    folded = stored_hash(title, raw_hash)
+    if key and stored.get(key) == folded:
+        return None, _Known(key, link, title, raw_hash, cheap.get("author") or "", folded)
     item = from_feedparser(shaped_entry(fields), url)
     if item is not None:
         item.raw_hash = raw_hash
-    return item
+    return item, None

@@ -275,3 +275,26 @@ def test_plain_url_shortcut_is_what_urljoin_returns():
         if _PLAIN_URL.fullmatch(link):
             for base in ("http://example.org/feed", "https://example.org/a/b"):
                 assert urljoin(base, link) == link, link
+
+
+def test_remembered_items_are_what_reading_them_again_gives():
+    """The second poll of an unchanged item takes it from the memo (crawler/feeds_fast.py):
+    same fields as reading it, a body on demand, and no memo hit once the store has moved."""
+    from crawler import feeds_fast
+
+    url = "http://127.0.0.1:1/memo-feed.xml"
+    body = rss(RSS_ITEMS)
+    full = parse_feed(body, url, None).entries
+    stored = _stored(full)
+    feeds_fast.MEMO.clear()
+    read = parse_feed(body, url, None, stored).entries  # fills the memo
+    assert len(feeds_fast.MEMO.get((url, "rss20"))) == sum(e.body is None for e in read) > 0
+    again = parse_feed(body, url, None, stored).entries  # from the memo
+    for entry, whole in zip(again, full, strict=True):
+        if entry.body is None:
+            entry.complete(entry)
+        assert _fields(entry) == _fields(whole)
+    moved = {key: "0" * 40 for key in stored}  # another process rewrote every item
+    rebuilt = parse_feed(body, url, None, moved).entries
+    assert all(e.body is not None for e in rebuilt)
+    assert [_fields(e) for e in rebuilt] == [_fields(e) for e in full]

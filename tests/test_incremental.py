@@ -68,7 +68,7 @@ def _cleaned(entries: list[EntryItem], stored: dict[str, str]) -> list[tuple]:
 def test_incremental_equals_full(name: str, path: Path, url: str) -> None:
     html = path.read_bytes()
     full = extract_liveblog(html, url)
-    memo = inc.EntryMemo()
+    memo = inc.EntryMemo(inc.MEMO_ENTRIES)
     original = inc.MEMO
     inc.MEMO = memo
     try:
@@ -99,7 +99,7 @@ def test_incremental_equals_full(name: str, path: Path, url: str) -> None:
 def test_unchanged_entries_are_reused_without_their_body() -> None:
     """The point of the path: a second poll rebuilds only what is not stored as it is now."""
     html = (SITES / "reach.html").read_bytes()
-    memo = inc.EntryMemo()
+    memo = inc.EntryMemo(inc.MEMO_ENTRIES)
     original, inc.MEMO = inc.MEMO, memo
     try:
         full = extract_liveblog(html, LOCAL_URL)

@@ -19,7 +19,6 @@ returns None and takes the full path.
 from __future__ import annotations
 
 import hashlib
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import fields
 from typing import Any, NamedTuple
@@ -34,6 +33,7 @@ from crawler.extractors.merge import merge, to_items
 from crawler.extractors.page import Page
 from crawler.extractors.structured import StructuredExtractor, _from_ld, item_key
 from crawler.items import EntryItem
+from crawler.memo import EntryMemo
 
 # About 1 KB per remembered entry (title, url, hashes, times): 60,000 entries (200 liveblogs of
 # 300) ≈ 60 MB. Beyond that the least recently polled sources fall back to full rebuilds.
@@ -56,31 +56,7 @@ assert _FIELDS[-1] == "author", "EntryItem's field order changed: update _FIELDS
 _FORGOTTEN = frozenset(("body", "body_html", "position"))
 
 
-class EntryMemo:
-    """Per-source memo of finished entries, least recently polled source evicted first."""
-
-    def __init__(self, max_entries: int = MEMO_ENTRIES) -> None:
-        self.max_entries = max_entries
-        self._sources: OrderedDict[tuple[str, ...], dict[str, _Done]] = OrderedDict()
-        self._size = 0
-
-    def get(self, scope: tuple[str, ...]) -> dict[str, _Done]:
-        return self._sources.get(scope) or {}
-
-    def put(self, scope: tuple[str, ...], done: dict[str, _Done]) -> None:
-        self._size -= len(self._sources.pop(scope, {}))
-        self._sources[scope] = done
-        self._size += len(done)
-        while self._size > self.max_entries and len(self._sources) > 1:
-            _, dropped = self._sources.popitem(last=False)
-            self._size -= len(dropped)
-
-    def clear(self) -> None:
-        self._sources.clear()
-        self._size = 0
-
-
-MEMO = EntryMemo()
+MEMO = EntryMemo(MEMO_ENTRIES)
 
 
 def stored_hash(item: EntryItem) -> str:
