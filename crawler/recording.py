@@ -47,7 +47,8 @@ def record_poll(store: Store, item: PollItem) -> RecordedPoll:
         if item.status == "not_modified":
             return _record_unchanged(store, conn, source_id, name, item, now)
 
-        stored = store.stored_entries(conn, source_id)
+        feed_keys = [e.key for e in item.entries] if item.kind == "feed" else []
+        stored = store.stored_entries(conn, source_id, feed_keys or None)
         healthy_before = store.last_healthy_count(conn, source_id)
         previous, healthy_strategy = store.health_state(conn, source_id)
         concern = None

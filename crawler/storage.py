@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -201,12 +202,16 @@ class Store:
 
     # --- entries -----------------------------------------------------------------------
 
-    def raw_hashes(self, url: str) -> dict[str, str]:
-        """key -> raw fragment hash, so unchanged fragments skip cleaning entirely."""
+    def raw_hashes(self, url: str, newest: int = -1) -> dict[str, str]:
+        """key -> raw fragment hash, so unchanged fragments skip cleaning entirely.
+
+        ``newest`` limits it to the newest rows: a feed keeps every item it ever showed, and
+        an item missing here is only cleaned once more, not mistaken for a new one.
+        """
         rows = self.conn.execute(
             "SELECT e.key, e.raw_hash FROM entries e JOIN sources s ON s.id = e.source_id "
-            "WHERE s.url = ?",
-            (url,),
+            "WHERE s.url = ? ORDER BY e.id DESC LIMIT ?",
+            (url, newest),
         )
         return {key: raw for key, raw in rows if raw}
 
@@ -226,8 +231,17 @@ class Store:
             found.update(r[0] for r in rows)
         return found
 
-    def stored_entries(self, conn: sqlite3.Connection, source_id: int) -> dict[str, StoredEntry]:
-        return {row[1]: StoredEntry._make(row) for row in conn.execute(_STORED_ENTRY, (source_id,))}
+    def stored_entries(
+        self, conn: sqlite3.Connection, source_id: int, keys: list[str] | None = None
+    ) -> dict[str, StoredEntry]:
+        """The source's stored entries; only those of ``keys`` if given (a feed's history grows
+        without end, and feed items are never removed, so the rest do not matter)."""
+        if keys is None:
+            rows = conn.execute(_STORED_ENTRY, (source_id,))
+        else:
+            sql = _STORED_ENTRY + " AND key IN (SELECT value FROM json_each(?))"
+            rows = conn.execute(sql, (source_id, json.dumps(keys)))
+        return {row[1]: StoredEntry._make(row) for row in rows}
 
     def pending_removals(self, conn: sqlite3.Connection, source_id: int) -> dict[str, StoredEntry]:
         """The live entries that were missing on the last poll (what an unchanged poll advances)."""

@@ -192,3 +192,20 @@ def test_last_seen_at_is_refreshed_at_most_every_ten_minutes_and_positions_alway
         assert _seen(store) == {"a": ("12:15", 1, 0), "b": ("12:04", 2, 2), "c": ("12:15", 0, 0)}
         # the unchanged poll was b's second miss: removed, and still not "seen" at 12:15
         assert store.conn.execute("SELECT removed_at FROM entries WHERE key = 'b'").fetchone()[0]
+
+
+def test_a_feed_poll_reads_only_the_stored_items_it_shows(store):
+    """A feed keeps every item it ever showed; a poll compares only the ones on the feed now,
+    and an old item coming back (beyond Store.raw_hashes' ``newest``) is not new again."""
+    feed = dict(source_url=URL, kind="feed", strategy="feed", body_hash="x")
+    first = [item(k, "text", n, n) for n, k in enumerate("abcd")]
+    assert len(record_poll(store, PollItem(**feed, entries=first)).developments) == 4
+    assert list(store.raw_hashes(URL, newest=2)) == ["a", "b"]  # the top item is stored last
+    with store.transaction() as conn:
+        assert sorted(store.stored_entries(conn, 1, ["a", "x"])) == ["a"]
+    back = [item("e", "new", 5, 0), item("d", "text", 3, 1)]
+    developments = record_poll(store, PollItem(**feed, entries=back)).developments
+    assert [(d["event"], d["key"]) for d in developments] == [("new", "e")]
+    assert store.conn.execute(
+        "SELECT count(*), sum(removed_at IS NULL) FROM entries"
+    ).fetchone() == (5, 5)

@@ -26,6 +26,8 @@ logger = logging.getLogger(__name__)
 # RedirectMiddleware must see to follow them: ``handle_httpstatus_all`` would disable it.
 _REDIRECTS = frozenset((301, 302, 303, 307, 308))
 HANDLED_STATUSES = [s for s in range(100, 600) if s not in _REDIRECTS]
+# A feed's stored items that its poll compares with: the newest, many times a feed's length.
+FEED_HASHES = 2_000
 
 
 def describe_failure(failure: Failure) -> str:
@@ -210,7 +212,8 @@ class PollSpider(scrapy.Spider):
     ) -> None:
         # Items whose raw content is stored skip cleaning and dates (crawler/feeds.py); the clean
         # pipeline compares with this same snapshot, so they are skipped there too.
-        item.stored_raw_hashes = store_for(self.crawler).raw_hashes(item.source_url)
+        store = store_for(self.crawler)
+        item.stored_raw_hashes = store.raw_hashes(item.source_url, newest=FEED_HASHES)
         result = parse_feed(response.body, response.url, content_type, item.stored_raw_hashes)
         if result.error:
             item.status, item.error = "error", result.error
