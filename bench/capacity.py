@@ -62,7 +62,7 @@ class Recorder:
     def __init__(self) -> None:
         self.polls = 0
         self.by_status: dict[str, int] = {}
-        self.commits: dict[str, float] = {}
+        self.commits: dict[str, list[float]] = {}  # "[tag]:event" -> commit times
         self.sources: set[str] = set()
 
     def on_item(self, item, **kwargs) -> None:
@@ -74,7 +74,15 @@ class Recorder:
             if development["event"] in ("new", "changed"):
                 m = _TAG.search(development.get("title") or "")
                 if m:
-                    self.commits.setdefault(f"[{m.group(1)}]:{development['event']}", now)
+                    key = f"[{m.group(1)}]:{development['event']}"
+                    self.commits.setdefault(key, []).append(now)
+
+    def detected(self, tag: str, op: str, at: float) -> float | None:
+        """When a change made at ``at`` was first committed: an added entry as ``new``, an edit
+        as ``changed`` — or as ``new`` if the entry was added and edited before its first poll."""
+        events = ("new",) if op == "add" else ("changed", "new")
+        times = [t for e in events for t in self.commits.get(f"{tag}:{e}", []) if t >= at]
+        return min(times) if times else None
 
 
 async def capacity(args) -> dict:
@@ -130,12 +138,11 @@ async def capacity(args) -> dict:
 
     wall, cpu, polls = t1 - t0, cpu1 - cpu0, polls1 - polls0
     appeared = [a for a in ctl(args.base, "appeared") if t0 <= a["at"] <= t1]
-    latencies, missed = [], 0
+    latencies, missed = [], []
     for a in appeared:
-        event = "new" if a["op"] == "add" else "changed"
-        committed = recorder.commits.get(f"{a['tag']}:{event}")
+        committed = recorder.detected(a["tag"], a["op"], a["at"])
         if committed is None:
-            missed += 1
+            missed.append({k: a[k] for k in ("tag", "op", "at")})
         else:
             latencies.append((committed - a["at"]) * 1000)
     new_entries = entries1 - entries0
@@ -151,7 +158,8 @@ async def capacity(args) -> dict:
                 k: v - statuses0.get(k, 0) for k, v in recorder.by_status.items()
             },  # window only (polls committed after t1 may add a few)
             "changes_made": len(appeared),
-            "changes_missed": missed,
+            "changes_missed": len(missed),
+            "missed": missed[:50],  # to look into: tag, op and when it appeared
             "latency_ms": summary(latencies),
             "rss_steady_mb": round(statistics.median(r for _, r in rss), 1) if rss else None,
             "rss_peak_mb": round(peak_rss_mb(), 1),

@@ -9,6 +9,8 @@ import statistics
 import urllib.request
 from pathlib import Path
 
+from scheduler.logs import quiet_chatty_loggers
+
 
 def ctl(base: str, command: str, **params: object) -> object:
     """Call the loopback server's control channel (blocking; never inside a measured window)."""
@@ -66,3 +68,4 @@ def log_to_file(path: str | Path) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO)
+    quiet_chatty_loggers()

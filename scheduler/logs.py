@@ -81,5 +81,10 @@ def setup_logging(
     root.setLevel(level)
     if quiet_scrapy:
         # Scrapy's per-request chatter is not what a monitor's user reads; warnings still show.
-        for name in ("scrapy", "twisted", "py.warnings", "trafilatura", "htmldate", "apscheduler"):
-            logging.getLogger(name).setLevel(logging.WARNING)
+        quiet_chatty_loggers()
+
+
+def quiet_chatty_loggers() -> None:
+    """Scrapy's per-request and APScheduler's per-job lines (three per poll) become WARNING+."""
+    for name in ("scrapy", "twisted", "py.warnings", "trafilatura", "htmldate", "apscheduler"):
+        logging.getLogger(name).setLevel(logging.WARNING)

@@ -77,32 +77,33 @@ class GenericExtractor:
                 parent = node.getparent()
                 if parent is None or parent.tag in ("body", "html"):
                     break
-                gid = (id(parent), _signature(node))
-                if (id(parent), id(node)) not in seen:
-                    seen.add((id(parent), id(node)))
-                    groups[gid].append(node)
+                pair = (id(parent), id(node))
+                if pair not in seen:  # signals share ancestors: each pair is signed once
+                    seen.add(pair)
+                    groups[(id(parent), _signature(node))].append(node)
                     alive.append(parent)
                 node = parent
         best: list[Any] = []
         best_note = "no repeated timed blocks"
+        # Text lengths of nodes, reused by every group they are in and by _entries: the same
+        # text_of calls made three times were a third of the heuristic's time.
+        lengths = _Lengths()
         for (_pid, sig), members in groups.items():
             if len(members) < max(_MIN_BLOCKS, len(best) + 1):
                 continue
-            runs = _runs(members)
-            good = [
-                m for m, run in zip(members, runs, strict=True) if _content_len(run) >= _MIN_TEXT
-            ]
+            runs = _runs(members, lengths)
+            good = [m for m, run in zip(members, runs, strict=True) if lengths.of(run) >= _MIN_TEXT]
             if len(good) >= _MIN_BLOCKS and len(good) > len(best):
                 best = good
                 best_note = f"{len(good)} repeated <{sig}> blocks with a time"
         if not best:
             return GenericResult([], best_note)
-        return GenericResult(self._entries(page, best), best_note)
+        return GenericResult(self._entries(page, best, lengths), best_note)
 
-    def _entries(self, page: Page, members: list[Any]) -> list[RawEntry]:
+    def _entries(self, page: Page, members: list[Any], lengths: _Lengths) -> list[RawEntry]:
         out: list[RawEntry] = []
         stamps: list[tuple[date | None, time | None]] = []
-        for member, run in zip(members, _runs(members), strict=True):
+        for member, run in zip(members, _runs(members, lengths), strict=True):
             title_el = _first_in(run, _TITLE)
             time_el, when = _time_in(run)
             key = next((member.get(a).strip() for a in _ID_ATTRS if member.get(a)), "")
@@ -150,9 +151,9 @@ def _signature(node: Any) -> str:
     return node.tag + "".join("." + c for c in classes) if isinstance(node.tag, str) else "?"
 
 
-def _runs(members: list[Any]) -> list[list[Any]]:
+def _runs(members: list[Any], lengths: _Lengths) -> list[list[Any]]:
     """Each member alone, or, if members are mostly short, member + siblings to the next one."""
-    own = sorted(_content_len([m]) for m in members)
+    own = sorted(lengths.of([m]) for m in members)
     if own[len(own) // 2] >= _MIN_TEXT:
         return [[m] for m in members]
     member_set = set(members)
@@ -168,12 +169,22 @@ def _runs(members: list[Any]) -> list[list[Any]]:
     return runs
 
 
-def _content_len(run: list[Any]) -> int:
-    """Characters of text that is not link text (navigation lists are mostly links)."""
-    total = 0
-    for node in run:
-        total += len(text_of(node)) - sum(len(text_of(a)) for a in xp(".//a")(node))
-    return total
+class _Lengths:
+    """Characters of text that is not link text (navigation lists are mostly links), per node,
+    computed once per extraction (the nodes are alive for all of it, so proxies are stable)."""
+
+    def __init__(self) -> None:
+        self._by_node: dict[Any, int] = {}
+
+    def of(self, run: list[Any]) -> int:
+        total = 0
+        for node in run:
+            n = self._by_node.get(node)
+            if n is None:
+                n = len(text_of(node)) - sum(len(text_of(a)) for a in xp(".//a")(node))
+                self._by_node[node] = n
+            total += n
+        return total
 
 
 def _first_in(run: list[Any], expr: str) -> Any:

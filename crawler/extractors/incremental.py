@@ -35,9 +35,10 @@ from crawler.extractors.structured import StructuredExtractor, _from_ld, item_ke
 from crawler.items import EntryItem
 from crawler.memo import EntryMemo
 
-# About 1 KB per remembered entry (title, url, hashes, times): 60,000 entries (200 liveblogs of
-# 300) ≈ 60 MB. Beyond that the least recently polled sources fall back to full rebuilds.
-MEMO_ENTRIES = 60_000
+# About 1 KB per remembered entry (title, url, hashes, times, measured): 40,000 entries (130
+# liveblogs of 300) = 40 MB. Beyond that the least recently extracted sources fall back to full
+# rebuilds: busy liveblogs, the ones that change every poll, stay in.
+MEMO_ENTRIES = 40_000
 
 
 class _Done(NamedTuple):
