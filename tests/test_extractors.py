@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -222,31 +221,6 @@ def test_generic_heuristic_gets_close_to_the_dom_count(page: dict, capsys) -> No
         )
     assert result.strategy == "generic"
     assert abs(found - dom) <= max(2, dom // 10)
-
-
-def test_timing_per_page(capsys) -> None:
-    """Not asserted: prints extraction time per page (best of 3) next to the bare lxml parse."""
-    import lxml.html
-
-    rows = []
-    for page in LIVEBLOGS + NON_LIVEBLOGS:
-        raw = (REAL / page["file"]).read_bytes()
-        best_total = best_parse = float("inf")
-        for _ in range(3):
-            t0 = time.perf_counter()
-            lxml.html.document_fromstring(raw)
-            t1 = time.perf_counter()
-            extract_liveblog(raw, LOCAL_URL)
-            t2 = time.perf_counter()
-            best_parse, best_total = min(best_parse, t1 - t0), min(best_total, t2 - t1)
-        rows.append((_site(page), len(raw), best_total * 1000, best_parse * 1000))
-    with capsys.disabled():
-        print()
-        for site, size, total, parse in rows:
-            print(
-                f"  timing {site:16} {size / 1e6:5.2f} MB  extract {total:5.1f} ms"
-                f"  (parse {parse:4.1f} ms, rest {total - parse:5.1f} ms)"
-            )
 
 
 def test_the_adapter_that_claimed_a_url_keeps_it_while_its_markup_is_there() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import logging
 import time
 from pathlib import Path
 
@@ -17,7 +16,6 @@ REAL = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "real"
 needs_real = pytest.mark.skipif(
     not (REAL / "feeds").is_dir(), reason=f"shared real fixtures not present at {REAL}"
 )
-logger = logging.getLogger(__name__)
 
 # file, feed URL, count, first key, first title, first published_at
 REAL_FEEDS = [
@@ -104,18 +102,6 @@ def test_real_feed_details():
     assert guardian.entries[0].author == "David Smith in Washington"
     assert "Continue reading" not in guardian.entries[0].body
     assert "Related:" not in guardian.entries[0].body
-
-
-@needs_real
-def test_feed_timings():
-    """Not asserted: shows where the time goes (feedparser dominates; see the report)."""
-    for name, url, *_ in REAL_FEEDS:
-        body = (REAL / "feeds" / name).read_bytes()
-        start = time.perf_counter()
-        for _ in range(3):
-            parse_feed(body, url)
-        elapsed = (time.perf_counter() - start) * 1000 / 3
-        logger.info("parse_feed %s: %.1f ms", name, elapsed)
 
 
 def test_json_feed():
