@@ -208,12 +208,13 @@ class Store:
         ``newest`` limits it to the newest rows: a feed keeps every item it ever showed, and
         an item missing here is only cleaned once more, not mistaken for a new one.
         """
-        rows = self.conn.execute(
+        sql = (
             "SELECT e.key, e.raw_hash FROM entries e JOIN sources s ON s.id = e.source_id "
-            "WHERE s.url = ? ORDER BY e.id DESC LIMIT ?",
-            (url, newest),
+            "WHERE s.url = ? AND e.raw_hash IS NOT NULL AND e.raw_hash != ''"
         )
-        return {key: raw for key, raw in rows if raw}
+        if newest >= 0:
+            return dict(self.conn.execute(sql + " ORDER BY e.id DESC LIMIT ?", (url, newest)))
+        return dict(self.conn.execute(sql, (url,)))
 
     def known_keys(self, url: str, keys: list[str]) -> set[str]:
         """Which of these keys the source already stores (the feed spider fetches articles for the rest)."""
