@@ -209,3 +209,16 @@ def test_a_feed_poll_reads_only_the_stored_items_it_shows(store):
     assert store.conn.execute(
         "SELECT count(*), sum(removed_at IS NULL) FROM entries"
     ).fetchone() == (5, 5)
+
+
+def test_a_refresh_stamp_from_the_future_does_not_freeze_last_seen_at(store):
+    """The wall clock set back (tests/test_faults_time.py): a stamp later than now is stale."""
+    time_machine = pytest.importorskip("time_machine")
+    with time_machine.travel("2026-11-25T14:00:00+00:00", tick=False) as clock:
+        record_poll(store, poll(item("a", "x", 1, 0)))
+        clock.move_to("2026-11-25T12:00:00+00:00")  # two hours back
+        record_poll(store, poll(status="not_modified"))
+        assert _seen(store)["a"][0] == "12:00"
+        clock.move_to("2026-11-25T12:05:00+00:00")
+        record_poll(store, poll(status="not_modified"))
+        assert _seen(store)["a"][0] == "12:00"  # and back to one refresh per interval
