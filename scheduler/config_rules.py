@@ -1,0 +1,231 @@
+"""The rules of the sources file: which keys, values and combinations are valid, with lines.
+
+Split from scheduler/config.py, which holds the types they produce and reads the file.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from crawler.storage import source_name_for
+from scheduler.config import (
+    DEFAULT_KEYS,
+    KINDS,
+    LOG_FORMATS,
+    SOURCE_KEYS,
+    TOP_KEYS,
+    Config,
+    ConfigError,
+    Problem,
+    SourceConfig,
+    min_interval,
+)
+from scheduler.config_lines import LineIndex
+from scheduler.durations import parse_duration
+
+
+class Validator:
+    """Every rule of the sources file; problems are collected, with their lines, not raised one by one."""
+
+    def __init__(self, path: Path, text: str) -> None:
+        self.path = path
+        self.lines = LineIndex(text)
+        self.problems: list[Problem] = []
+
+    def fail(self, line: int | None, reason: str) -> None:
+        self.problems.append(Problem(self.path, line, reason))
+
+    def config(self, data: dict[str, Any]) -> Config:
+        for key in sorted(set(data) - TOP_KEYS):
+            self.fail(self.lines.key(None, 0, key), f"unknown key {key!r}")
+        log_format = data.get("log_format", "text")
+        if log_format not in LOG_FORMATS:
+            self.fail(self.lines.key(None, 0, "log_format"), "log_format must be text or json")
+        log_file = data.get("log_file") or None
+        if log_file is not None and not isinstance(log_file, str):
+            self.fail(self.lines.key(None, 0, "log_file"), "log_file must be a path")
+        defaults = data.get("defaults", {})
+        if not isinstance(defaults, dict):
+            self.fail(self.lines.key(None, 0, "defaults"), "defaults must be a table")
+            defaults = {}
+        for key in sorted(set(defaults) - DEFAULT_KEYS):
+            self.fail(self.lines.key("defaults", 0, key), f"unknown key {key!r} in [defaults]")
+        base = self.settings(defaults, "defaults", 0)
+        tables = data.get("source", [])
+        if not isinstance(tables, list):
+            self.fail(self.lines.key(None, 0, "source"), "use [[source]] tables for sources")
+            tables = []
+        sources = [self.source(table, i, base) for i, table in enumerate(tables)]
+        self.unique(sources, "name")
+        self.unique(sources, "url")
+        self.check_notify(sources)
+        if self.problems:
+            raise ConfigError(self.problems)
+        return Config(self.path, tuple(sources), log_format, log_file)
+
+    def settings(self, table: dict, section: str, index: int) -> dict:
+        """The settings that [defaults] and [[source]] share, converted and checked."""
+        out: dict = {}
+        if "every" in table:
+            line = self.lines.key(section, index, "every")
+            try:
+                out["every"] = parse_duration(table["every"])
+            except ValueError as error:
+                self.fail(line, f"every: {error}")
+            else:
+                if out["every"] < min_interval():
+                    self.fail(
+                        line,
+                        f"every: {table['every']!r} is below the minimum of {min_interval():g}s",
+                    )
+        if "timeout" in table:
+            try:
+                out["timeout"] = parse_duration(table["timeout"])
+                if out["timeout"] <= 0:
+                    raise ValueError("must be positive")
+            except ValueError as error:
+                self.fail(self.lines.key(section, index, "timeout"), f"timeout: {error}")
+        if "max_articles" in table:
+            value = table["max_articles"]
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                self.fail(
+                    self.lines.key(section, index, "max_articles"), "max_articles: not a count"
+                )
+            else:
+                out["max_articles"] = value
+        if "user_agent" in table:
+            value = table["user_agent"]
+            if not isinstance(value, str) or not value.strip() or "\n" in value:
+                self.fail(
+                    self.lines.key(section, index, "user_agent"), "user_agent: one line of text"
+                )
+            else:
+                out["user_agent"] = value.strip()
+        if "notify" in table:
+            value = table["notify"]
+            value = [value] if isinstance(value, str) else value
+            if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+                self.fail(
+                    self.lines.key(section, index, "notify"), "notify: a URL or a list of URLs"
+                )
+            else:
+                out["notify"] = tuple(value)
+        return out
+
+    def source(self, table: Any, index: int, base: dict) -> SourceConfig:
+        header = self.lines.table("source", index)
+        if not isinstance(table, dict):
+            self.fail(header, "a source must be a table")
+            return SourceConfig(name=f"#{index}", url="", line=header)
+        for key in sorted(set(table) - SOURCE_KEYS):
+            self.fail(self.lines.key("source", index, key), f"unknown key {key!r} in [[source]]")
+        url = table.get("url")
+        if not isinstance(url, str) or not _valid_url(url):
+            line = self.lines.key("source", index, "url") if "url" in table else header
+            self.fail(line, f"bad or missing url {url!r}: need an absolute http(s) URL")
+            url = url if isinstance(url, str) else ""
+        name = table.get("name") or (source_name_for(url) if url else f"#{index}")
+        if not isinstance(name, str) or not name.strip():
+            self.fail(self.lines.key("source", index, "name"), "name must be text")
+            name = f"#{index}"
+        kind = table.get("kind", "auto")
+        if kind not in KINDS:
+            self.fail(self.lines.key("source", index, "kind"), f"kind must be one of {KINDS}")
+        site = table.get("site")
+        if site is not None:
+            known = _site_names()
+            if not isinstance(site, str) or (known and site not in known):
+                line = self.lines.key("source", index, "site")
+                self.fail(line, f"unknown site {site!r}; known: {', '.join(known)}")
+        merged = {**base, **self.settings(table, "source", index), **self.series(table, index)}
+        if "selectors" in table:
+            merged["selectors"] = self.selectors(table["selectors"], index)
+        if kind == "series" and "match" not in merged:
+            self.fail(header, 'a series needs match = "<regular expression for its liveblog URLs>"')
+        return SourceConfig(name=name.strip(), url=url, kind=kind, site=site, line=header, **merged)
+
+    def selectors(self, value: Any, index: int) -> tuple[tuple[str, str], ...]:
+        """``[source.selectors]``: CSS for entry, title, body, time@attr … checked by building
+        the adapter now, so a typo fails at start-up and not on the first poll."""
+        from crawler.extractors.custom import custom_adapter
+
+        line = self.lines.key("source", index, "selectors")
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            self.fail(line, "selectors must be a table of CSS strings")
+            return ()
+        try:
+            custom_adapter(value)
+        except ValueError as error:
+            self.fail(line, f"selectors: {error}")
+            return ()
+        return tuple(sorted(value.items()))
+
+    def series(self, table: dict, index: int) -> dict:
+        """``match`` and ``grace``, which only a ``kind = "series"`` source may have."""
+        out: dict = {}
+        for key in ("match", "grace"):
+            if key in table and table.get("kind") != "series":
+                self.fail(
+                    self.lines.key("source", index, key), f'{key} is only for kind = "series"'
+                )
+        if "match" in table:
+            line = self.lines.key("source", index, "match")
+            try:
+                re.compile(table["match"])
+            except (re.error, TypeError) as error:
+                self.fail(line, f"match: not a regular expression ({error})")
+            else:
+                out["match"] = table["match"]
+        if "grace" in table:
+            try:
+                out["grace"] = parse_duration(table["grace"])
+            except ValueError as error:
+                self.fail(self.lines.key("source", index, "grace"), f"grace: {error}")
+        return out
+
+    def unique(self, sources: list[SourceConfig], attr: str) -> None:
+        seen: dict[str, SourceConfig] = {}
+        for source in sources:
+            value = getattr(source, attr)
+            if value and value in seen:
+                first = seen[value].line
+                self.fail(source.line, f"duplicate source {attr} {value!r} (first at line {first})")
+            seen.setdefault(value, source)
+
+    def check_notify(self, sources: list[SourceConfig]) -> None:
+        targets = {(url, s.line) for s in sources for url in s.notify}
+        if not targets:
+            return
+        if importlib.util.find_spec("apprise") is None:
+            line = min(line or 0 for _, line in targets) or None
+            self.fail(line, "notify needs apprise: pip install 'tickerwatch[notify]'")
+            return
+        import apprise
+
+        for url in sorted({url for url, _ in targets}):
+            if not apprise.Apprise().add(url):
+                line = next((ln for u, ln in targets if u == url), None)
+                self.fail(line, f"notify: apprise does not understand {_redact(url)!r}")
+
+
+def _valid_url(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and " " not in url
+
+
+def _redact(url: str) -> str:
+    """Notification URLs carry tokens: name the scheme and host only."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname or ''}/…"
+
+
+def _site_names() -> tuple[str, ...]:
+    try:
+        from crawler.extractors import NAMES
+    except Exception:  # extractors broken mid-edit must not block the config check
+        return ()
+    return tuple(NAMES)
