@@ -13,9 +13,7 @@ unchanged sources, for N polls, sampling RSS every 500 polls: the memory-growth 
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import json
 import re
 import resource
 import sqlite3
@@ -23,7 +21,7 @@ import statistics
 import time
 from pathlib import Path
 
-from bench.common import ctl, log_to_file, peak_rss_mb, rss_mb, summary
+from bench.common import ctl, peak_rss_mb, phase_args, rss_mb, run_phase, summary
 
 _TAG = re.compile(r"\[(\w+-\d+)\]")
 
@@ -215,23 +213,14 @@ async def soak(args) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--base", required=True)
-    parser.add_argument("--db", required=True)
-    parser.add_argument("--out", required=True)
-    parser.add_argument("--log", default=None)
+    parser = phase_args()
     parser.add_argument("--interval", type=float, default=12.0)
     parser.add_argument("--duration", type=float, default=60.0)
     parser.add_argument("--p-add", type=float, default=0.2)
     parser.add_argument("--p-edit", type=float, default=0.05)
     parser.add_argument("--soak", type=int, default=0)
     args = parser.parse_args()
-    if args.log:
-        log_to_file(args.log)
-    from scheduler.reactor import run
-
-    result = run(lambda: soak(args) if args.soak else capacity(args))
-    Path(args.out).write_text(json.dumps(result, indent=1))
+    run_phase(args, lambda: soak(args) if args.soak else capacity(args))
 
 
 if __name__ == "__main__":

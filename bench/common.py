@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import logging
 import os
 import statistics
 import urllib.request
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from scheduler.logs import quiet_chatty_loggers
+
+# The checkout: where the benchmark's subprocesses run.
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def ctl(base: str, command: str, **params: object) -> object:
@@ -69,3 +74,22 @@ def log_to_file(path: str | Path) -> None:
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO)
     quiet_chatty_loggers()
+
+
+def phase_args() -> argparse.ArgumentParser:
+    """The arguments bench/run.py's ``phase()`` gives every measuring process."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--base", required=True)
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--log", default=None)
+    return parser
+
+
+def run_phase(args: argparse.Namespace, measure: Callable[[], Awaitable[dict]]) -> None:
+    """Log like the daemon, run ``measure`` on the Twisted reactor, write its JSON to --out."""
+    if args.log:
+        log_to_file(args.log)
+    from scheduler.reactor import run
+
+    Path(args.out).write_text(json.dumps(run(measure), indent=1))

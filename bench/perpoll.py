@@ -9,13 +9,11 @@ delta is that poll's cost. The server's changes happen between the measured wind
 
 from __future__ import annotations
 
-import argparse
 import gc
 import io
-import json
 import time
 
-from bench.common import ctl, fetch, log_to_file, summary
+from bench.common import ctl, fetch, phase_args, run_phase, summary
 
 
 async def measure(args) -> dict:
@@ -132,20 +130,10 @@ def floors(probes: list[dict], feeds: list[dict]) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--base", required=True)
-    parser.add_argument("--db", required=True)
-    parser.add_argument("--out", required=True)
-    parser.add_argument("--log", default=None)
+    parser = phase_args()
     parser.add_argument("--samples", type=int, default=100)
     args = parser.parse_args()
-    if args.log:
-        log_to_file(args.log)
-    from scheduler.reactor import run
-
-    result = run(lambda: measure(args))
-    with open(args.out, "w") as f:
-        json.dump(result, f, indent=1)
+    run_phase(args, lambda: measure(args))
 
 
 if __name__ == "__main__":

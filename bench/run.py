@@ -5,7 +5,8 @@ their CPU and memory are their own:
 
 1. ``bench.perpoll``: CPU per poll by kind through the real PollEngine, plus the floor
    (a bare lxml / selectolax parse of the same pages, feedparser and lxml on the same feed);
-2. the naive design: one ``scrapy crawl liveblog`` process per poll (CPU via RUSAGE_CHILDREN);
+2. the naive design: one ``scrapy crawl liveblog`` process per poll (CPU via RUSAGE_CHILDREN;
+   this and 4. are in bench/processes.py);
 3. ``bench.urlwatch_worker``: urlwatch 2.x, ``html2text`` filter, on the same pages;
 4. start-up: ``tickerwatch run`` from exec to its first committed poll (wall time);
 5. ``bench.capacity``: the daemon over all sources at a fixed interval (CPU share, latency,
@@ -20,18 +21,15 @@ import argparse
 import json
 import os
 import platform
-import resource
-import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench.common import ctl
-
-ROOT = Path(__file__).resolve().parent.parent
+from bench.common import ROOT
+from bench.processes import naive, startup
+from bench.server import ServerProcess
 
 FULL = dict(
     liveblogs=1000, feeds=1000, interval=60.0, duration=300.0, samples=200, naive=5, soak=12_000
@@ -39,11 +37,6 @@ FULL = dict(
 QUICK = dict(
     liveblogs=200, feeds=200, interval=12.0, duration=60.0, samples=60, naive=3, soak=10_000
 )
-
-
-def children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 def python(*args: str, timeout: float, log=None) -> None:
@@ -61,127 +54,6 @@ def phase(module: str, name: str, work: Path, *args: str, timeout: float, log) -
         files += ["--db", str(work / f"{name}.db"), "--log", str(work / f"{name}.log")]
     python("-m", f"bench.{module}", *args, *files, timeout=timeout, log=log)
     return json.loads((work / f"{name}.json").read_text())
-
-
-class LoopbackServer:
-    def __init__(self, liveblogs: int, feeds: int) -> None:
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "bench.server",
-                "--liveblogs",
-                str(liveblogs),
-                "--feeds",
-                str(feeds),
-            ],
-            cwd=ROOT,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        line = self.proc.stdout.readline()
-        if not line.startswith("READY"):
-            raise RuntimeError(f"server did not start: {line!r}")
-        self.base = f"http://127.0.0.1:{int(line.split()[1])}"
-
-    def close(self) -> None:
-        self.proc.stdin.close()  # the server exits when its stdin closes
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-
-
-def naive(base: str, work: Path, runs: int) -> dict:
-    """One ``scrapy crawl liveblog`` process per poll, each after one new entry appeared."""
-    probe = [s for s in ctl(base, "sources") if s["kind"] == "liveblog"][0]
-    db = work / "naive.db"
-    times = []
-    env = {**os.environ, "TICKERWATCH_DB": str(db)}
-    for i in range(runs + 1):
-        ctl(base, "change", src=probe["name"], op="add")
-        c0, t0 = children_cpu(), time.perf_counter()
-        subprocess.run(
-            [
-                "scrapy",
-                "crawl",
-                "liveblog",
-                "-a",
-                f"url={probe['url']}",
-                "-s",
-                "LOG_LEVEL=WARNING",
-                "-s",
-                f"TICKERWATCH_DB={db}",
-            ],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            timeout=120,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        if i:  # the first run stores the baseline 300 entries: not a one-new-entry poll
-            times.append(((children_cpu() - c0) * 1000, (time.perf_counter() - t0) * 1000))
-    from bench.common import summary
-
-    return {"cpu": summary([t[0] for t in times]), "wall": summary([t[1] for t in times])}
-
-
-def startup(base: str, work: Path) -> dict:
-    """``tickerwatch run`` from exec to "daemon started" in its log, and to its first poll row.
-
-    The daemon spreads the first polls of due sources over 0-10 s on purpose (CATCH_UP_SPREAD
-    in scheduler/schedule.py), so "first poll" includes that random delay; "ready" does not.
-    """
-    probe = [s for s in ctl(base, "sources") if s["kind"] == "liveblog"][3]
-    config, db, logfile = work / "startup.toml", work / "startup.db", work / "startup.log"
-    config.write_text(f'[[source]]\nname = "probe"\nurl = "{probe["url"]}"\nevery = "60s"\n')
-    ready_runs, first_runs = [], []
-    for _ in range(3):
-        for path in (db, Path(f"{db}-wal"), Path(f"{db}-shm"), logfile):
-            path.unlink(missing_ok=True)
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(
-            [
-                "tickerwatch",
-                "--db",
-                str(db),
-                "run",
-                "--config",
-                str(config),
-                "--log-file",
-                str(logfile),
-            ],
-            cwd=work,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        ready = first = None
-        while time.perf_counter() - t0 < 30 and proc.poll() is None and first is None:
-            time.sleep(0.01)
-            if ready is None and logfile.exists() and "daemon started" in logfile.read_text():
-                ready = time.perf_counter() - t0
-            try:
-                conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=0.05)
-                if conn.execute("SELECT count(*) FROM polls").fetchone()[0]:
-                    first = time.perf_counter() - t0
-                conn.close()
-            except sqlite3.Error:
-                pass
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        ready_runs.append(ready and round(ready, 2))
-        first_runs.append(first and round(first, 2))
-    ok = [t for t in ready_runs if t is not None]
-    return {
-        "ready_s": min(ok) if ok else None,
-        "ready_runs_s": ready_runs,
-        "first_poll_runs_s": first_runs,
-    }
 
 
 def machine() -> dict:
@@ -236,7 +108,7 @@ def main() -> None:
         f"work dir {work}; server with {plan['liveblogs']} liveblogs + {plan['feeds']} feeds …",
         flush=True,
     )
-    server = LoopbackServer(plan["liveblogs"], plan["feeds"])
+    server = ServerProcess(plan["liveblogs"], plan["feeds"])
     try:
         if "perpoll" not in skip:
             print("per-poll CPU by kind (one long-lived PollEngine) …", flush=True)

@@ -20,12 +20,14 @@ import argparse
 import asyncio
 import json
 import random
+import subprocess
 import sys
 import time
 from collections import Counter
 from email.utils import parsedate_to_datetime
 from urllib.parse import parse_qs, urlsplit
 
+from bench.common import ROOT
 from bench.pages import World, article_html, http_date
 
 
@@ -165,6 +167,38 @@ class Server:
     def _auto_change(self, name: str, op: str) -> None:
         if self.auto_task is not None:
             self.appeared.append(self.world.change(name, op, self.base))
+
+
+class ServerProcess:
+    """The parent's handle on this server run as its own process (bench/run.py)."""
+
+    def __init__(self, liveblogs: int, feeds: int) -> None:
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "bench.server",
+                "--liveblogs",
+                str(liveblogs),
+                "--feeds",
+                str(feeds),
+            ],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        line = self.proc.stdout.readline()
+        if not line.startswith("READY"):
+            raise RuntimeError(f"server did not start: {line!r}")
+        self.base = f"http://127.0.0.1:{int(line.split()[1])}"
+
+    def close(self) -> None:
+        self.proc.stdin.close()  # the server exits when its stdin closes
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
 
 
 async def main() -> None:
