@@ -113,7 +113,10 @@ def _choose(page: Page, site: str | None) -> tuple[DomAdapter | None, str]:
     # that would also claim the page does not take it over while the last one still applies.
     last = _LAST_ADAPTER.get(page.url)
     hinted = [a for a in ADAPTERS if a.host_hint(page)]
-    for adapter in ([last] if last else []) + hinted + [a for a in ADAPTERS if a not in hinted]:
+    order = hinted + [a for a in ADAPTERS if a not in hinted]
+    if last is not None:
+        order = [last] + [a for a in order if a is not last]
+    for adapter in order:
         why = adapter.detect(page)
         if why:
             if adapter is not last:

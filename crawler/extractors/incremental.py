@@ -156,9 +156,7 @@ def _finish(mark: int, entry: RawEntry, page: Page) -> _Done:
     return _Done(mark, stored_hash(item), item, stamp)
 
 
-def _remembered(item: EntryItem | tuple) -> tuple:
-    if isinstance(item, tuple):
-        return item
+def _remembered(item: EntryItem) -> tuple:
     return tuple(None if name in _FORGOTTEN else getattr(item, name) for name in _FIELDS)
 
 
