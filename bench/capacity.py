@@ -90,7 +90,7 @@ async def capacity(args) -> dict:
     out: dict = {"sources": len(sources), "interval_s": args.interval}
     recorder = Recorder()
     try:
-        from scheduler.config import Config, SourceConfig
+        from scheduler.config.model import Config, SourceConfig
         from scheduler.daemon import Daemon
     except ImportError as error:  # pragma: no cover - the daemon is another engineer's module
         raise SystemExit(f"scheduler.daemon not importable: {error}") from error

@@ -37,9 +37,9 @@ def main() -> None:
 
     import lxml.html
 
-    from crawler.cleaning import clean_fragment
     from crawler.extractors import extract_liveblog
-    from crawler.feeds import parse_feed
+    from crawler.feeds.parse import parse_feed
+    from crawler.text.cleaning import clean_fragment
 
     print(f"{'page':48} {'MB':>5} {'extract ms':>10} {'parse ms':>9} {'ratio':>6}")
     fragments: list[str] = []

@@ -48,7 +48,7 @@ class PollItem:
     error: str | None = None
     strategy: str | None = None
     # Entries from the page markup and from structured data before the merge (liveblogs only),
-    # for the extractor health check (crawler/health.py).
+    # for the extractor health check (crawler/diff/health.py).
     dom_count: int = 0
     structured_count: int = 0
     site: str | None = None  # the extractor forced by name (``--site``), None when chosen by markup
@@ -64,7 +64,7 @@ class PollItem:
     developments: list[dict] = field(default_factory=list)
     poll_id: int | None = None
     token: str | None = None  # lets the poll engine match the stored item to its request
-    recorded: Any = None  # crawler.recording.RecordedPoll, once committed
+    recorded: Any = None  # crawler.store.recording.RecordedPoll, once committed
     # key -> stored raw_hash as read when the liveblog was extracted. Entries the extractor
     # reused carry no body_html, so the clean pipeline must compare with this same snapshot.
     stored_raw_hashes: dict[str, str] | None = None

@@ -1,6 +1,6 @@
 """A bounded per-source memo of what the last poll built, for the incremental paths.
 
-Liveblog entries (crawler/extractors/incremental.py) and feed items (crawler/feeds_fast.py) are
+Liveblog entries (crawler/extractors/incremental.py) and feed items (crawler/feeds/fast.py) are
 remembered by a fingerprint of their markup, so a poll rebuilds only what changed. A memo holds
 results of a pure function of its key: losing it costs speed, never correctness.
 """

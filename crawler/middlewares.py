@@ -12,8 +12,7 @@ from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
-from crawler.cleaning import safe_for_log
-from crawler.netpolicy import (
+from crawler.net.policy import (
     Policy,
     RefusedDestination,
     check_addresses,
@@ -22,7 +21,8 @@ from crawler.netpolicy import (
     is_public_host,
     resolve,
 )
-from crawler.storage import store_for
+from crawler.store.db import store_for
+from crawler.text.terminal import safe_for_log
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ class SourceStateMiddleware:
 
 
 class NetPolicyMiddleware:
-    """The SSRF guard (:mod:`crawler.netpolicy`) at the downloader: before and after each fetch.
+    """The SSRF guard (:mod:`crawler.net.policy`) at the downloader: before and after each fetch.
 
     Before: a content-supplied destination (redirect hop, article link, meta refresh) is
     resolved in a thread and refused unless every address is public. After: the address the

@@ -7,11 +7,11 @@ import logging
 
 from scrapy.crawler import Crawler
 
-from crawler.cleaning import clean_fragment, content_hash, strip_controls
 from crawler.items import PollItem
-from crawler.recording import RecordedPoll, record_poll
 from crawler.reporting import report_poll
-from crawler.storage import store_for
+from crawler.store.db import store_for
+from crawler.store.recording import RecordedPoll, record_poll
+from crawler.text.cleaning import clean_fragment, content_hash, strip_controls
 
 logger = logging.getLogger(__name__)
 

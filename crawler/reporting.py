@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import logging
 
-from crawler.cleaning import safe_for_log
 from crawler.items import PollItem
+from crawler.text.terminal import safe_for_log
 
 events_logger = logging.getLogger("tickerwatch.events")
 logger = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ def report_poll(item: PollItem, recorded, *, baseline_summary: bool) -> None:
     episode = getattr(recorded, "episode", None)
     if recorded.status == "suspicious":
         # A layout change looks like this: say what the operator should look at, once per
-        # episode (crawler/health.py); the polls that follow while it lasts log at DEBUG only.
+        # episode (crawler/diff/health.py); the polls that follow while it lasts log at DEBUG only.
         found = getattr(recorded, "found", None) or (
             "nothing" if not item.entries else "too few entries"
         )

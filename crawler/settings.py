@@ -74,6 +74,6 @@ EXTENSIONS = {
 TICKERWATCH_DB = None  # None: TICKERWATCH_DB environment variable, else data/tickerwatch.db
 TICKERWATCH_MAX_ARTICLES = 10  # article fetches per feed poll, for new items only
 TICKERWATCH_BASELINE_SUMMARY = False  # True in the daemon: first poll logs one summary line
-# The SSRF guard (crawler/netpolicy.py); both also read from the environment of the same name.
+# The SSRF guard (crawler/net/policy.py); both also read from the environment of the same name.
 TICKERWATCH_ALLOW_PRIVATE_NETWORKS = False  # content may lead to loopback/private addresses
 TICKERWATCH_STRICT_NETWORK = False  # refuse private addresses even in the operator's own URLs

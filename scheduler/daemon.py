@@ -19,12 +19,12 @@ from pathlib import Path
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from crawler.cleaning import safe_for_log
-from crawler.queries import schedule_state
-from crawler.sources import set_next_due, sync_source_name, unschedule_others
-from crawler.storage import Store, store_for
+from crawler.store.db import Store, store_for
+from crawler.store.queries import schedule_state
+from crawler.store.sources import set_next_due, sync_source_name, unschedule_others
+from crawler.text.terminal import safe_for_log
 from scheduler.clock import keep_pace
-from scheduler.config import Config, SourceConfig
+from scheduler.config.model import Config, SourceConfig
 from scheduler.degraded import SourceHealth
 from scheduler.engine import PollEngine, make_settings
 from scheduler.notify import Notifier
@@ -147,7 +147,7 @@ class Daemon(ConfigReload):
             logger.warning("crawler did not stop in time; closing the database anyway")
         self.notifier.stop()
         if self.engine.crawler is not None:  # stop() timed out: close the database ourselves
-            from crawler.storage import close_store
+            from crawler.store.db import close_store
 
             close_store(self.engine.crawler)
         logger.info("stopped; database %s closed", self.db_path)

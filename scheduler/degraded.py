@@ -14,7 +14,7 @@ import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from crawler.cleaning import safe_for_log
+from crawler.text.terminal import safe_for_log
 
 logger = logging.getLogger(__name__)
 

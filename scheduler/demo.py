@@ -16,7 +16,7 @@ from pathlib import Path
 from string import Template
 from zoneinfo import ZoneInfo
 
-from scheduler.config import Config, SourceConfig
+from scheduler.config.model import Config, SourceConfig
 from scheduler.logs import setup_logging
 
 BERLIN = ZoneInfo("Europe/Berlin")

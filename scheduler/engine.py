@@ -23,7 +23,7 @@ from twisted.python.failure import Failure
 
 from crawler.items import PollItem
 from crawler.spiders.base import PollSpider, describe_failure
-from crawler.storage import close_store
+from crawler.store.db import close_store
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ import logging.handlers
 import sys
 from datetime import UTC, datetime
 
-from crawler.cleaning import safe_for_log
+from crawler.text.terminal import safe_for_log
 
 
 class TextFormatter(logging.Formatter):

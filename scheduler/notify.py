@@ -4,7 +4,7 @@ Events are written in the poll's own transaction, so a notification can only eve
 committed development, and one that was committed is never forgotten: a crash, a full queue or
 a dead endpoint only delays it. Sending happens off the reactor thread with its own database
 connection, so a slow endpoint never delays a poll. Each (poll, target) delivery is recorded
-as "sending" before the message leaves and "sent" after (crawler/outbox.py): a crash in
+as "sending" before the message leaves and "sent" after (crawler/store/outbox.py): a crash in
 between is never resent, so no revision is ever notified twice (at most once per target).
 """
 
@@ -19,11 +19,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from crawler.cleaning import safe_for_log
-from crawler.outbox import begin_delivery, delivery_state, end_delivery, interrupted_deliveries
-from crawler.queries import pending_events
 from crawler.reporting import development_line
-from crawler.storage import Store
+from crawler.store.db import Store
+from crawler.store.outbox import (
+    begin_delivery,
+    delivery_state,
+    end_delivery,
+    interrupted_deliveries,
+)
+from crawler.store.queries import pending_events
+from crawler.text.terminal import safe_for_log
 from scheduler.schedule import parse_time
 
 logger = logging.getLogger(__name__)

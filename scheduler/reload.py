@@ -12,9 +12,9 @@ import asyncio
 import logging
 from pathlib import Path
 
-from crawler.cleaning import safe_for_log
-from crawler.sources import unschedule_others
-from scheduler.config import Config, ConfigError, load_config
+from crawler.store.sources import unschedule_others
+from crawler.text.terminal import safe_for_log
+from scheduler.config.model import Config, ConfigError, load_config
 
 logger = logging.getLogger("scheduler.daemon")
 

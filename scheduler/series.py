@@ -14,10 +14,10 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from crawler.queries import hub_links, series_members
-from crawler.sources import register_member
-from crawler.storage import Store
-from scheduler.config import SourceConfig
+from crawler.store.db import Store
+from crawler.store.queries import hub_links, series_members
+from crawler.store.sources import register_member
+from scheduler.config.model import SourceConfig
 from scheduler.schedule import parse_time
 
 

@@ -43,7 +43,7 @@ def tickerwatch(
     *args: str, db: Path | None = None, timeout: float = 120
 ) -> subprocess.CompletedProcess:
     """Run the real CLI in a child process, as a user would."""
-    command = [sys.executable, "-m", "scheduler.cli"]
+    command = [sys.executable, "-m", "scheduler.cli.app"]
     if db is not None:
         command += ["--db", str(db)]
     env = dict(os.environ, PYTHONPATH=str(REPO))

@@ -47,7 +47,7 @@ class DaemonProcess:
         command = [
             sys.executable,
             "-m",
-            "scheduler.cli",
+            "scheduler.cli.app",
             "--db",
             str(db),
             *extra,

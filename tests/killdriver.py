@@ -28,10 +28,10 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
-from crawler.cleaning import content_hash
 from crawler.items import EntryItem, PollItem
-from crawler.recording import record_poll
-from crawler.storage import Store
+from crawler.store.db import Store
+from crawler.store.recording import record_poll
+from crawler.text.cleaning import content_hash
 from scheduler.notify import Notifier
 
 URL = "http://127.0.0.1:9/killdriver-liveblog.html"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bench.pages import STYLES, World
 from bench.report import render
 from crawler.extractors import extract_liveblog
-from crawler.feeds import parse_feed
+from crawler.feeds.parse import parse_feed
 
 BASE = "http://127.0.0.1:9"
 

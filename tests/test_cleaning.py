@@ -1,17 +1,12 @@
-"""Tests for crawler.cleaning: entry HTML to text, change hashing, storage- and log-safe strings."""
+"""Tests for crawler.text.cleaning: entry HTML to text, change hashing, storage- and log-safe strings."""
 
 from __future__ import annotations
 
 import pytest
 
-from crawler.cleaning import (
-    canonical_url,
-    clean_fragment,
-    content_hash,
-    normalise_for_hash,
-    safe_for_log,
-    strip_controls,
-)
+from crawler.text.cleaning import clean_fragment, content_hash, normalise_for_hash, strip_controls
+from crawler.text.terminal import safe_for_log
+from crawler.text.urls import canonical_url
 
 # ARD/tagesschau markup: p.textabsatz, an image block with credit, a "mehr dazu" link.
 TAGESSCHAU = """

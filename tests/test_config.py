@@ -2,8 +2,8 @@
 
 import pytest
 
-from scheduler.config import ConfigError, load_config
-from scheduler.config_edit import add_source, remove_source
+from scheduler.config.edit import add_source, remove_source
+from scheduler.config.model import ConfigError, load_config
 from tests.conftest import tickerwatch
 
 GOOD = """\

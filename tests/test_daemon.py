@@ -172,7 +172,10 @@ def test_demo_shows_a_new_line_within_ten_seconds_and_stops_cleanly(tmp_path):
     out, err = tmp_path / "demo.out", tmp_path / "demo.err"
     with open(out, "w") as stdout, open(err, "w") as stderr:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "scheduler.cli", "demo"], stdout=stdout, stderr=stderr, env=env
+            [sys.executable, "-m", "scheduler.cli.app", "demo"],
+            stdout=stdout,
+            stderr=stderr,
+            env=env,
         )
         try:
             start = time.monotonic()

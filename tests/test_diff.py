@@ -1,8 +1,7 @@
 """The diff rules on their own: new, changed, removed after two misses, scrolled out, suspicious."""
 
-from crawler.diff import diff_entries
+from crawler.diff.entries import StoredEntry, diff_entries
 from crawler.items import EntryItem
-from crawler.storage import StoredEntry
 
 
 def stored(key, id_, published, *, hash_="h", missing=0, removed=None):

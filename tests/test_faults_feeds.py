@@ -6,11 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from crawler.cleaning import content_hash
-from crawler.feeds import parse_feed
+from crawler.feeds.parse import parse_feed
 from crawler.items import PollItem
-from crawler.recording import record_poll
-from crawler.storage import Store
+from crawler.store.db import Store
+from crawler.store.recording import record_poll
+from crawler.text.cleaning import content_hash
 from tests.faultkit import canary, compare, fault_env, faults, last_poll, poll, record, rows
 from tests.faultkit import snapshot as snap
 from tests.faultserver import Reply

@@ -22,9 +22,9 @@ from pathlib import Path
 
 import pytest
 
-import crawler.storage
-from crawler.recording import record_poll
-from crawler.storage import Store
+import crawler.store.db
+from crawler.store.db import Store
+from crawler.store.recording import record_poll
 from tests.conftest import FIXTURES
 from tests.daemon_process import DaemonProcess, liveblog_page
 from tests.faultkit import fault_env, faults, poll, record, rows
@@ -91,7 +91,7 @@ def hold_write_lock(db: Path, seconds: float) -> subprocess.Popen:
 
 
 def test_long_reader_and_competing_writer(db_path, monkeypatch):
-    monkeypatch.setattr(crawler.storage, "WAL_CHECKPOINT_PAGES", 50)
+    monkeypatch.setattr(crawler.store.db, "WAL_CHECKPOINT_PAGES", 50)
     store = Store(db_path)
     reader = sqlite3.connect(db_path, isolation_level=None)
     try:

@@ -19,8 +19,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from crawler.recording import record_poll
-from crawler.storage import Store
+from crawler.store.db import Store
+from crawler.store.recording import record_poll
 from scheduler.clock import ClockWatch, keep_pace
 from scheduler.daemon import JOB_DEFAULTS
 from scheduler.schedule import next_delay

@@ -1,4 +1,4 @@
-"""Tests for crawler.feeds (RSS/Atom/JSON Feed parsing) and crawler.articles (full text)."""
+"""Tests for crawler.feeds.parse (RSS/Atom/JSON Feed parsing) and crawler.feeds.articles (full text)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.articles import Article, extract_article
-from crawler.feeds import MAX_FEED_BYTES, looks_like_feed, parse_feed, parse_loose_date
+from crawler.feeds.articles import Article, extract_article
+from crawler.feeds.parse import MAX_FEED_BYTES, looks_like_feed, parse_feed, parse_loose_date
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 REAL = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "real"

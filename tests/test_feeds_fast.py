@@ -1,4 +1,4 @@
-"""The lxml feed path (crawler/feeds_fast.py) against feedparser's, and skipping unchanged items.
+"""The lxml feed path (crawler/feeds/fast.py) against feedparser's, and skipping unchanged items.
 
 Both paths must give the same EntryItems (every field but raw_hash, whose definition differs:
 see feeds_fast.inputs_digest) on every feed the fast path accepts; feeds it must refuse go to
@@ -16,15 +16,15 @@ from urllib.parse import urljoin
 
 import pytest
 
-import crawler.feeds as feeds
+import crawler.feeds.parse as feeds
 from bench.pages import World
-from crawler.feed_items import _PLAIN_URL, stored_hash
-from crawler.feeds import parse_feed
-from crawler.feeds_fast import parse_fast
+from crawler.feeds.fast import parse_fast
+from crawler.feeds.items import _PLAIN_URL, stored_hash
+from crawler.feeds.parse import parse_feed
 from crawler.items import PollItem
 from crawler.pipelines import CleanPipeline
-from crawler.recording import record_poll
-from crawler.storage import Store
+from crawler.store.db import Store
+from crawler.store.recording import record_poll
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 REAL = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "real" / "feeds"
@@ -278,9 +278,9 @@ def test_plain_url_shortcut_is_what_urljoin_returns():
 
 
 def test_remembered_items_are_what_reading_them_again_gives():
-    """The second poll of an unchanged item takes it from the memo (crawler/feeds_fast.py):
+    """The second poll of an unchanged item takes it from the memo (crawler/feeds/fast.py):
     same fields as reading it, a body on demand, and no memo hit once the store has moved."""
-    from crawler import feeds_fast
+    from crawler.feeds import fast as feeds_fast
 
     url = "http://127.0.0.1:1/memo-feed.xml"
     body = rss(RSS_ITEMS)

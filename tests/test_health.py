@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.health import (
+from crawler.diff.health import (
     DOM_EXCESS,
     MARKUP_LOST,
     adapter_of,

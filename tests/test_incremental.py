@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from crawler.cleaning import clean_fragment, content_hash
 from crawler.extractors import extract_liveblog
 from crawler.extractors import incremental as inc
 from crawler.items import EntryItem
+from crawler.text.cleaning import clean_fragment, content_hash
 from tests.conftest import REAL
 
 SITES = Path(__file__).resolve().parent / "fixtures" / "sites"

@@ -10,8 +10,8 @@ from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
 from scrapy.http import Response
 from scrapy.utils.test import get_crawler
 
-from crawler.failures import classify_error
-from crawler.netpolicy import (
+from crawler.net.failures import classify_error
+from crawler.net.policy import (
     Policy,
     RefusedDestination,
     check_addresses,

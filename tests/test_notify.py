@@ -7,8 +7,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from crawler.items import EntryItem, PollItem
-from crawler.recording import record_poll
-from crawler.storage import Store
+from crawler.store.db import Store
+from crawler.store.recording import record_poll
 from scheduler.notify import Notifier, message_for
 
 URL = "http://127.0.0.1:1/live.html"

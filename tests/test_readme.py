@@ -2,7 +2,7 @@
 
 import re
 
-from scheduler.cli import main
+from scheduler.cli.app import main
 from tests.conftest import REPO
 
 README = (REPO / "README.md").read_text(encoding="utf-8")

@@ -3,7 +3,7 @@
 import pytest
 
 from crawler.extractors import extract_liveblog
-from scheduler.config import ConfigError, load_config
+from scheduler.config.model import ConfigError, load_config
 
 PAGE = """<html><head><title>Stadtrat live</title></head><body>
 <div class="feed">

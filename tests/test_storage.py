@@ -5,9 +5,9 @@ import sqlite3
 import pytest
 
 from crawler.items import EntryItem, PollItem
-from crawler.recording import record_poll
-from crawler.schema import SCHEMA_VERSION
-from crawler.storage import Store
+from crawler.store.db import Store
+from crawler.store.recording import record_poll
+from crawler.store.schema import SCHEMA_VERSION
 
 URL = "http://127.0.0.1:1/live.html"
 
@@ -91,7 +91,7 @@ def test_new_changed_revisions_and_fts(store):
 def test_crash_mid_poll_leaves_database_as_it_was(store, monkeypatch):
     record_poll(store, poll(item("a", "one", 1)))
     before = store.conn.execute("SELECT count(*) FROM entries").fetchone()[0]
-    import crawler.recording as recording
+    import crawler.store.recording as recording
 
     def boom(*args, **kwargs):
         raise RuntimeError("power cut")
@@ -135,7 +135,7 @@ def test_fts_index_is_only_touched_by_title_or_body_changes(store):
 def test_version_2_database_gets_the_narrow_trigger_and_keeps_its_index(tmp_path):
     import sqlite_utils
 
-    from crawler.schema import _V1, _V2
+    from crawler.store.schema import _V1, _V2
 
     path = tmp_path / "v2.db"
     db = sqlite_utils.Database(path)

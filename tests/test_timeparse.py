@@ -1,4 +1,4 @@
-"""Unit tests for crawler.timeparse: ISO, epoch magnitude, ARD clocks, DST and midnight rollover."""
+"""Unit tests for crawler.text.timeparse: ISO, epoch magnitude, ARD clocks, DST and midnight rollover."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from crawler.timeparse import (
+from crawler.text.timeparse import (
     BERLIN,
     assign_dates,
     from_epoch,

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from crawler.extractors.base import RawEntry, first, fragment, text_of, xp
 from crawler.extractors.page import Page
-from crawler.timeparse import parse_any
+from crawler.text.timeparse import parse_any
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from cssselect import GenericTranslator
 from lxml import etree
 
 from crawler.items import EntryItem
-from crawler.timeparse import to_iso
+from crawler.text.timeparse import to_iso
 
 
 @dataclass
@@ -29,7 +29,7 @@ class Extraction:
     forced by name), so a wrong pick can be diagnosed from the stored poll. ``page_url`` is the
     canonical URL the entry permalinks were built from. ``dom_count`` / ``structured_count``
     say how many entries the page markup and the structured data each gave before the merge:
-    the extractor health check (crawler/health.py) compares them across polls.
+    the extractor health check (crawler/diff/health.py) compares them across polls.
     Entries come newest first with ``position`` 0..n-1; each carries ``body_html`` (the raw
     fragment) and ``raw_hash`` (sha1 of it), ``body`` stays None for the clean pipeline.
     """

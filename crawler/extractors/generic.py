@@ -10,7 +10,7 @@ from typing import Any
 
 from crawler.extractors.base import RawEntry, fragment, text_of, xp
 from crawler.extractors.page import Page
-from crawler.timeparse import BERLIN, assign_dates, parse_any, parse_german_datetime
+from crawler.text.timeparse import BERLIN, assign_dates, parse_any, parse_german_datetime
 
 # Elements that carry a machine-readable or printed time.
 _SIGNALS = (

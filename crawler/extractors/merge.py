@@ -7,7 +7,7 @@ from datetime import timedelta
 from crawler.extractors.base import RawEntry, content_key, sha1
 from crawler.extractors.page import Page
 from crawler.items import EntryItem
-from crawler.timeparse import to_iso
+from crawler.text.timeparse import to_iso
 
 # LD items without ids match a DOM entry whose time is this close (repubblica: DOM is minute
 # precision, LD has seconds).

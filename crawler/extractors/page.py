@@ -15,7 +15,7 @@ from lxml import etree
 from w3lib.encoding import html_to_unicode
 
 from crawler.extractors.base import first, xp
-from crawler.timeparse import parse_iso, parse_stand
+from crawler.text.timeparse import parse_iso, parse_stand
 
 log = logging.getLogger(__name__)
 

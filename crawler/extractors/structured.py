@@ -8,7 +8,7 @@ from typing import Any
 
 from crawler.extractors.base import RawEntry, body_from_text, clean_text, fragment_key, xp
 from crawler.extractors.page import Page, ld_types
-from crawler.timeparse import parse_iso
+from crawler.text.timeparse import parse_iso
 
 _MICRODATA_ITEMS = (
     "//*[@itemscope][contains(concat(' ', normalize-space(@itemprop), ' '), ' liveBlogUpdate ')]"

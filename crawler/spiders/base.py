@@ -10,14 +10,14 @@ import xxhash
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from crawler.articles import extract_article
 from crawler.extractors import extract_liveblog
-from crawler.failures import classify_error
-from crawler.feeds import looks_like_feed, parse_feed
+from crawler.extractors.pagesafety import parser_gave_up, too_complex
+from crawler.feeds.articles import extract_article
+from crawler.feeds.hublinks import extract_links
+from crawler.feeds.parse import looks_like_feed, parse_feed
 from crawler.items import PollItem
-from crawler.links import extract_links
-from crawler.pagesafety import parser_gave_up, too_complex
-from crawler.storage import store_for, utcnow
+from crawler.net.failures import classify_error
+from crawler.store.db import store_for, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -210,7 +210,7 @@ class PollSpider(scrapy.Spider):
     async def _parse_feed(
         self, response: Response, item: PollItem, content_type: str | None
     ) -> None:
-        # Items whose raw content is stored skip cleaning and dates (crawler/feeds.py); the clean
+        # Items whose raw content is stored skip cleaning and dates (crawler/feeds/parse.py); the clean
         # pipeline compares with this same snapshot, so they are skipped there too.
         store = store_for(self.crawler)
         item.stored_raw_hashes = store.raw_hashes(item.source_url, newest=FEED_HASHES)
@@ -234,7 +234,7 @@ class PollSpider(scrapy.Spider):
         """Full text for a new feed item; a failure keeps the feed's own summary.
 
         The link comes from the feed, not the operator: ``tw_origin`` lets the network policy
-        judge it against the source it came from (crawler/netpolicy.py).
+        judge it against the source it came from (crawler/net/policy.py).
         """
         meta = {"tw_article": True, "tw_origin": origin}
         request = scrapy.Request(entry.article_url, dont_filter=True, meta=meta)

@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from crawler.cleaning import safe_for_log
+from crawler.text.terminal import safe_for_log
 
 PREVIEW_CHARS = 160
 
@@ -116,9 +116,9 @@ def _report(url: str, response: Any, kind: str, site: str | None) -> dict:
     """Extraction (or feed parsing) of the response, as the dict both output formats print."""
     from scrapy.http import TextResponse
 
+    from crawler.diff.health import adapter_of
     from crawler.extractors import extract_liveblog
-    from crawler.feeds import looks_like_feed, parse_feed
-    from crawler.health import adapter_of
+    from crawler.feeds.parse import looks_like_feed, parse_feed
 
     raw_ctype = response.headers.get(b"Content-Type")
     ctype = raw_ctype.decode("latin-1") if raw_ctype else None
@@ -165,7 +165,7 @@ def _report(url: str, response: Any, kind: str, site: str | None) -> dict:
 
 def _entry_view(entry: Any) -> dict:
     """Key fields of one entry and a preview of its cleaned body (as the poll would store it)."""
-    from crawler.cleaning import clean_fragment
+    from crawler.text.cleaning import clean_fragment
 
     body = entry.body if entry.body is not None else clean_fragment(entry.body_html or "")
     preview = " ".join(body.split())

@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 from click.core import ParameterSource
 
-from crawler.cleaning import safe_for_log
-from scheduler.config import Config, ConfigError, default_config_path, load_config
+from crawler.text.terminal import safe_for_log
+from scheduler.config.model import Config, ConfigError, default_config_path, load_config
 from scheduler.logs import setup_logging
 
 config_option = click.option(
@@ -91,7 +91,7 @@ def check_config(config_path: Path | None) -> None:
 @config_option
 def add(url: str, name: str | None, every: str | None, kind: str, config_path: Path | None) -> None:
     """Add a source to the sources file (comments are kept; a running daemon picks it up)."""
-    from scheduler.config_edit import add_source
+    from scheduler.config.edit import add_source
 
     path = config_path or default_config_path()
     try:
@@ -109,7 +109,7 @@ def add(url: str, name: str | None, every: str | None, kind: str, config_path: P
 @config_option
 def remove(name: str, config_path: Path | None) -> None:
     """Remove a source from the sources file (its stored entries stay in the database)."""
-    from scheduler.config_edit import remove_source
+    from scheduler.config.edit import remove_source
 
     path = config_path or default_config_path()
     _load_or_exit(path)

@@ -9,13 +9,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import NamedTuple
 from urllib.parse import urlsplit
 
 import sqlite_utils
 
-from crawler.schema import migrate
-from crawler.timeparse import iso_to_utc
+from crawler.diff.entries import StoredEntry
+from crawler.store.schema import migrate
 
 DEFAULT_DB = Path("data") / "tickerwatch.db"
 BUSY_TIMEOUT_MS = 30_000
@@ -50,7 +49,6 @@ def utcnow() -> str:
 
 
 # Every stored time is UTC, so that text order is time order in SQL.
-to_utc = iso_to_utc
 
 
 def source_name_for(url: str) -> str:
@@ -58,24 +56,6 @@ def source_name_for(url: str) -> str:
     parts = urlsplit(url)
     path = parts.path.rstrip("/")
     return f"{parts.netloc}{path}" or url
-
-
-class StoredEntry(NamedTuple):
-    """The stored state of one entry that the diff needs (and what says its row is current).
-
-    A tuple: every poll of a changed page reads one per stored entry."""
-
-    id: int
-    key: str
-    content_hash: str | None
-    raw_hash: str | None
-    published_at: str | None
-    removed_at: str | None
-    missing_polls: int
-    revision: int
-    position: int | None = None
-    pinned: int = 0
-    scrolled_out_at: str | None = None
 
 
 _STORED_ENTRY = (

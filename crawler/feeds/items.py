@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin
 
-from crawler.cleaning import canonical_url, clean_fragment, content_hash, strip_controls
-from crawler.feeddates import entry_date
+from crawler.feeds.dates import entry_date
 from crawler.items import EntryItem
+from crawler.text.cleaning import clean_fragment, content_hash, strip_controls
+from crawler.text.urls import canonical_url
 
 
 @dataclass
@@ -127,7 +128,7 @@ def content_and_summary(entry: Any) -> tuple[str, str]:
 
 
 def from_feedparser(entry: Any, url: str) -> EntryItem | None:
-    """One feedparser entry (or a dict shaped like one, see crawler/feeds_fast.py)."""
+    """One feedparser entry (or a dict shaped like one, see crawler/feeds/fast.py)."""
     raw_html, summary = content_and_summary(entry)
     if not clean_fragment(unwrap_cdata(raw_html)) and summary:
         raw_html = summary

@@ -1,6 +1,6 @@
 """The rules of the sources file: which keys, values and combinations are valid, with lines.
 
-Split from scheduler/config.py, which holds the types they produce and reads the file.
+Split from scheduler/config/model.py, which holds the types they produce and reads the file.
 """
 
 from __future__ import annotations
@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from crawler.storage import source_name_for
-from scheduler.config import (
+from crawler.store.db import source_name_for
+from scheduler.config.durations import parse_duration
+from scheduler.config.lines import LineIndex
+from scheduler.config.model import (
     DEFAULT_KEYS,
     KINDS,
     LOG_FORMATS,
@@ -24,8 +26,6 @@ from scheduler.config import (
     SourceConfig,
     min_interval,
 )
-from scheduler.config_lines import LineIndex
-from scheduler.durations import parse_duration
 
 
 class Validator:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from crawler.storage import Store
+from crawler.store.db import Store
 
 ENTRY_COLUMNS = (
     "id, source, key, url, title, body, author, published_at, updated_at, first_seen_at, "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crawler.storage import Store
+from crawler.store.db import Store
 
 
 def set_next_due(store: Store, url: str, when: str | None) -> None:

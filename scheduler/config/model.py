@@ -99,6 +99,6 @@ def load_config(path: str | Path, text: str | None = None) -> Config:
         reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(error))
         raise ConfigError([Problem(path, int(match.group(1)) if match else None, reason)]) from None
     # The rules build this module's types, so they import it: imported here, not at the top.
-    from scheduler.config_rules import Validator
+    from scheduler.config.rules import Validator
 
     return Validator(path, text).config(data)

@@ -130,7 +130,7 @@ CREATE TABLE IF NOT EXISTS deliveries (
 
 # Version 5: what an unchanged poll reads and writes without visiting every entry row. When the
 # source's entries last had ``last_seen_at`` refreshed in bulk (at most every 10 minutes, see
-# crawler/recording.py), and the entries pending removal by a partial index: both were scans
+# crawler/store/recording.py), and the entries pending removal by a partial index: both were scans
 # of all of a source's rows on every poll.
 _V5 = """
 ALTER TABLE sources ADD COLUMN entries_seen_at TEXT;

@@ -6,8 +6,8 @@ import json
 from html import escape
 from urllib.parse import urljoin
 
-from crawler.feed_items import FeedResult, finish, make_item, text
-from crawler.feeddates import rfc3339_to_utc
+from crawler.feeds.dates import rfc3339_to_utc
+from crawler.feeds.items import FeedResult, finish, make_item, text
 from crawler.items import EntryItem
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import click
 
-from crawler.cleaning import safe_for_log
-from crawler.queries import events_after, last_event_id, source_status
 from crawler.reporting import development_line
-from crawler.storage import Store
+from crawler.store.db import Store
+from crawler.store.queries import events_after, last_event_id, source_status
+from crawler.text.terminal import safe_for_log
 
 TAIL_EVERY = 0.5  # seconds between looks at the database
 

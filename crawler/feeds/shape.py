@@ -1,8 +1,8 @@
 """Feedparser-shaped entries from an item's raw fields: feedparser's value post-processing, reproduced.
 
-crawler/feeds_fast.py reads the XML; this module turns each field into exactly the string
+crawler/feeds/fast.py reads the XML; this module turns each field into exactly the string
 feedparser would store (its own URI, sanitiser and repair functions, called in its order), so
-crawler/feed_items.py can treat both paths' entries alike. The feedparser internals used here
+crawler/feeds/items.py can treat both paths' entries alike. The feedparser internals used here
 are private: if a release renames them, ``FP`` is None and the fast path is simply off.
 """
 
@@ -54,7 +54,7 @@ def html_value(raw: str, ctype: str | None) -> str:
 
 
 def shaped_entry(fields: dict[str, Any], full: bool = True) -> dict[str, Any]:
-    """A dict shaped like a feedparser entry, for crawler.feed_items.from_feedparser; without
+    """A dict shaped like a feedparser entry, for crawler.feeds.items.from_feedparser; without
     ``full`` only what keys and titles need (no content, summary or dates: the costly part)."""
     out: dict[str, Any] = {}
     guid = fields.get("id")

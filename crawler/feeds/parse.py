@@ -1,7 +1,7 @@
 """Feed parsing: sniffing, safety checks, then lxml (plain RSS 2.0 / Atom 1.0) or feedparser.
 
-RSS 0.9x/1.0/2.0 and Atom 0.3/1.0 go to feedparser unless crawler/feeds_fast.py takes them; JSON
-Feed has its own reader (crawler/feeds_json.py). All of them share crawler/feed_items.py.
+RSS 0.9x/1.0/2.0 and Atom 0.3/1.0 go to feedparser unless crawler/feeds/fast.py takes them; JSON
+Feed has its own reader (crawler/feeds/jsonfeed.py). All of them share crawler/feeds/items.py.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ import re
 import feedparser
 from feedparser.exceptions import ThingsNobodyCaresAboutButMe
 
-from crawler.feed_items import FeedResult, finish, from_feedparser, skip_unchanged, text
-from crawler.feeddates import parse_loose_date
-from crawler.feeds_fast import parse_fast
-from crawler.feeds_json import parse_json_feed
+from crawler.feeds.dates import parse_loose_date
+from crawler.feeds.fast import parse_fast
+from crawler.feeds.items import FeedResult, finish, from_feedparser, skip_unchanged, text
+from crawler.feeds.jsonfeed import parse_json_feed
 
 logger = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import tomlkit
 from tomlkit.items import AoT
 
-from crawler.storage import source_name_for
-from scheduler.config import Config, ConfigError, Problem, load_config
+from crawler.store.db import source_name_for
+from scheduler.config.model import Config, ConfigError, Problem, load_config
 
 NEW_FILE_HEADER = """\
 # Tickerwatch sources: one [[source]] table per liveblog or feed.

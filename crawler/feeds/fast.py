@@ -3,7 +3,7 @@
 feedparser costs ~20 ms for a 100-item feed; this path ~1.5 ms when only one item changed.
 
 The tree is turned into feedparser-shaped entries and handed to the same item code as feedparser's
-path (crawler/feed_items.py), so keys, titles, bodies and dates come out identical. To make them
+path (crawler/feeds/items.py), so keys, titles, bodies and dates come out identical. To make them
 identical the values go through feedparser's own post-processing (URI resolution, HTML sanitiser,
 mojibake and cp1252 repair) — but only for items that are new or changed: an item whose inputs
 hash to what the store already holds is passed on with no body (EntryItem.complete makes one).
@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 import xxhash
 from lxml import etree
 
-from crawler.feed_items import (
+from crawler.feeds.items import (
     FeedResult,
     direct_key,
     entry_link,
@@ -29,7 +29,7 @@ from crawler.feed_items import (
     text,
     unchanged_item,
 )
-from crawler.feeds_shape import FP, Unusual, fp_value, html_value, inputs_digest, shaped_entry
+from crawler.feeds.shape import FP, Unusual, fp_value, html_value, inputs_digest, shaped_entry
 from crawler.items import EntryItem
 from crawler.memo import EntryMemo
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import trafilatura
 
-from crawler.cleaning import clean_fragment, strip_controls
-from crawler.timeparse import iso_to_utc
+from crawler.text.cleaning import clean_fragment, strip_controls
+from crawler.text.timeparse import iso_to_utc
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 
-from crawler.storage import Store, utcnow
+from crawler.store.db import Store, utcnow
 
 
 def target_id(target: str) -> str:

@@ -1,4 +1,4 @@
-"""Text cleaning: entry HTML to plain text, change hashing, safe strings for storage and logs."""
+"""Text cleaning: entry HTML to plain text, change hashing, storable strings."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import html as htmllib
 import logging
 import re
 import unicodedata
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from lxml import etree
 from lxml import html as lxml_html
@@ -194,7 +193,7 @@ def content_hash(title: str, body: str) -> str:
     return hashlib.sha1(data.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-# --- storage and log safety -------------------------------------------------------------
+# --- storage safety -------------------------------------------------------------
 
 _C0_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -210,65 +209,3 @@ def strip_controls(text: str) -> str:
         # Pairs that arrived as two code points are joined; lone ones become U+FFFD.
         text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
     return text
-
-
-# CSI, OSC (incl. OSC 52 clipboard writes), DCS/SOS/PM/APC strings, and two-byte escapes;
-# both the 7-bit (ESC x) and 8-bit (C1) introducers. Unterminated strings run to the end.
-_ANSI_RE = re.compile(
-    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"
-    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
-    r"|\x1b[ -/]*[0-~]?"
-)
-_BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-_LOG_UNSAFE_RE = re.compile(rf"[\x00-\x1f\x7f-\x9f\u2028\u2029{_BIDI}\ud800-\udfff]")
-_LOG_NAMED = {"\n": "\\n", "\r": "\\r", "\t": " "}
-
-
-def _escape_char(m: re.Match[str]) -> str:
-    ch = m.group(0)
-    if ch in _LOG_NAMED:
-        return _LOG_NAMED[ch]
-    code = ord(ch)
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
-def safe_for_log(text: str, limit: int | None = None) -> str:
-    """Make untrusted text safe for one log line: no escapes, no newlines, no bidi tricks."""
-    if text is None:
-        return ""
-    text = _ANSI_RE.sub("", str(text))
-    text = _LOG_UNSAFE_RE.sub(_escape_char, text)
-    if limit is not None and limit >= 1 and len(text) > limit:
-        text = text[: limit - 1] + "…"
-    return text
-
-
-# --- URLs -------------------------------------------------------------------------------
-
-_TRACKING_PREFIXES = ("utm_", "at_", "wt_", "mc_", "pk_", "mtm_", "ns_", "hsa_", "_hs")
-_TRACKING_PARAMS = frozenset(
-    "fbclid gclid gclsrc dclid msclkid yclid igshid twclid ttclid li_fat_id mkt_tok _ga _gl "
-    "ocid icid cmpid cmp xtor smid ref_src ref_url s_cid sr_share spm __twitter_impression "
-    "rss wt_zmc".split()
-)
-
-
-def canonical_url(url: str, drop_fragment: bool = False) -> str:
-    """Strip tracking parameters so the same link seen via two campaigns keys the same item."""
-    if not url:
-        return ""
-    try:
-        parts = urlsplit(url.strip())
-        query = [
-            (k, v)
-            for k, v in parse_qsl(parts.query, keep_blank_values=True)
-            if k.lower() not in _TRACKING_PARAMS and not k.lower().startswith(_TRACKING_PREFIXES)
-        ]
-        netloc = parts.netloc.lower()
-        scheme = parts.scheme.lower()
-        if (scheme, netloc.rsplit(":", 1)[-1]) in (("http", "80"), ("https", "443")):
-            netloc = netloc.rsplit(":", 1)[0]
-        fragment = "" if drop_fragment else parts.fragment
-        return urlunsplit((scheme, netloc, parts.path or "/", urlencode(query), fragment))
-    except ValueError:
-        return url.strip()

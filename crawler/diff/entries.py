@@ -19,11 +19,30 @@ removed and no missing-counter moves.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from crawler.items import EntryItem
-from crawler.storage import StoredEntry, to_utc
+from crawler.text.timeparse import iso_to_utc
 
 REMOVAL_AFTER = 2
+
+
+class StoredEntry(NamedTuple):
+    """The stored state of one entry that the diff needs (and what says its row is current).
+
+    A tuple: every poll of a changed page reads one per stored entry."""
+
+    id: int
+    key: str
+    content_hash: str | None
+    raw_hash: str | None
+    published_at: str | None
+    removed_at: str | None
+    missing_polls: int
+    revision: int
+    position: int | None = None
+    pinned: int = 0
+    scrolled_out_at: str | None = None
 
 
 @dataclass
@@ -103,7 +122,7 @@ def diff_entries(
 def _oldest_shown(
     stored: dict[str, StoredEntry], extracted: list[EntryItem]
 ) -> tuple[str | None, int | None]:
-    times = [t for e in extracted if (t := to_utc(e.published_at))]
+    times = [t for e in extracted if (t := iso_to_utc(e.published_at))]
     ids = [stored[e.key].id for e in extracted if e.key in stored]
     return (min(times) if times else None, min(ids) if ids else None)
 

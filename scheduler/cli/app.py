@@ -11,11 +11,13 @@ from pathlib import Path
 
 import click
 
-from crawler.cleaning import safe_for_log
-from crawler.queries import list_entries
-from crawler.storage import Store, default_db_path
-from scheduler import cli_daemon, cli_sites, cli_watch
-from scheduler.durations import parse_duration
+from crawler.store.db import Store, default_db_path
+from crawler.store.queries import list_entries
+from crawler.text.terminal import safe_for_log
+from scheduler.cli import daemon as cli_daemon
+from scheduler.cli import sites as cli_sites
+from scheduler.cli import watch as cli_watch
+from scheduler.config.durations import parse_duration
 from scheduler.logs import setup_logging
 
 

@@ -6,7 +6,7 @@ of the rich DOM bodies would go unnoticed. These rules turn such a poll into ``s
 (nothing is removed) and decide when that is worth a warning: once per episode, not once per
 poll. The episode is derived from the previous poll row's status, so it survives restarts.
 
-The "found nothing" and "fewer than half" rules stay in :mod:`crawler.diff`; this module adds
+The "found nothing" and "fewer than half" rules stay in :mod:`crawler.diff.entries`; this module adds
 the structured-data-versus-markup comparison and the episode bookkeeping for all of them.
 """
 
@@ -114,7 +114,7 @@ def condition(entries_found: int, error: str | None) -> str:
 
     Read back from the stored ``entries_found`` and ``error`` of the previous poll, so the
     episode bookkeeping needs no column of its own: "nothing" and "too few entries" are the
-    diff's rules (crawler/diff.py), the other two the concerns above.
+    diff's rules (crawler/diff/entries.py), the other two the concerns above.
     """
     text = error or ""
     if not entries_found:

@@ -6,10 +6,11 @@ import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from crawler.diff import REMOVAL_AFTER, Development, DiffResult, diff_entries
-from crawler.health import adapter_of, condition, episode, extraction_concern
+from crawler.diff.entries import REMOVAL_AFTER, Development, DiffResult, diff_entries
+from crawler.diff.health import adapter_of, condition, episode, extraction_concern
 from crawler.items import EntryItem, PollItem
-from crawler.storage import Store, to_utc, utcnow
+from crawler.store.db import Store, utcnow
+from crawler.text.timeparse import iso_to_utc as to_utc
 
 # How stale ``last_seen_at`` of an entry that stays on the page may get: refreshing it on every
 # poll rewrote every row of the source (0.2 ms of a 2 ms unchanged poll, bench/README.md).
@@ -27,7 +28,7 @@ class RecordedPoll:
     developments: list[dict] = field(default_factory=list)
     baseline: bool = False  # first healthy poll of this source
     warning: str | None = None
-    # Extractor health (crawler/health.py): "started" | "continues" | "recovered" | None, the
+    # Extractor health (crawler/diff/health.py): "started" | "continues" | "recovered" | None, the
     # extractor to name in the log line, and what it "found" when the entries looked fine.
     episode: str | None = None
     adapter: str | None = None

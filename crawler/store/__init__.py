@@ -1,0 +1,6 @@
+"""Every SQL statement: the schema and its migrations, the Store, recording a poll, queries,
+the notification outbox and the daemon's source bookkeeping.
+
+May import ``crawler.diff``, ``crawler.items`` and ``crawler.text``; never spiders, pipelines,
+extractors or feeds. No module outside this package runs SQL.
+"""

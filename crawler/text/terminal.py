@@ -1,0 +1,35 @@
+"""Terminal-safe text: anything scraped, before it reaches a log line, a table or a notification."""
+
+from __future__ import annotations
+
+import re
+
+# CSI, OSC (incl. OSC 52 clipboard writes), DCS/SOS/PM/APC strings, and two-byte escapes;
+# both the 7-bit (ESC x) and 8-bit (C1) introducers. Unterminated strings run to the end.
+_ANSI_RE = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"
+    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
+    r"|\x1b[ -/]*[0-~]?"
+)
+_BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_LOG_UNSAFE_RE = re.compile(rf"[\x00-\x1f\x7f-\x9f\u2028\u2029{_BIDI}\ud800-\udfff]")
+_LOG_NAMED = {"\n": "\\n", "\r": "\\r", "\t": " "}
+
+
+def _escape_char(m: re.Match[str]) -> str:
+    ch = m.group(0)
+    if ch in _LOG_NAMED:
+        return _LOG_NAMED[ch]
+    code = ord(ch)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def safe_for_log(text: str, limit: int | None = None) -> str:
+    """Make untrusted text safe for one log line: no escapes, no newlines, no bidi tricks."""
+    if text is None:
+        return ""
+    text = _ANSI_RE.sub("", str(text))
+    text = _LOG_UNSAFE_RE.sub(_escape_char, text)
+    if limit is not None and limit >= 1 and len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text
