@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from scrapy import Request
 from scrapy.crawler import Crawler
@@ -15,11 +15,9 @@ from twisted.internet.threads import deferToThread
 from crawler.net.policy import (
     Policy,
     RefusedDestination,
-    check_addresses,
+    Verdict,
     check_scheme,
-    classify,
-    is_public_host,
-    resolve,
+    decide,
 )
 from crawler.store.db import store_for
 from crawler.text.terminal import safe_for_log
@@ -90,24 +88,33 @@ class NetPolicyMiddleware:
         if trusted and not self.policy.strict:
             return None
         origin = meta.get("tw_origin") or meta.get("tw_source_url")
-        deferred = deferToThread(_decide, request.url, origin, self.policy, trusted)
+        connected = meta.get("tw_origin_ip")
+        deferred = deferToThread(decide, request.url, origin, connected, self.policy, trusted)
         from twisted.internet import reactor
 
         deferred.addTimeout(self.dns_timeout, reactor)
         try:
-            checked = await maybe_deferred_to_future(deferred)
+            verdict = await maybe_deferred_to_future(deferred)
         except RefusedDestination as refused:
             logger.warning("%s", safe_for_log(str(refused)))
             raise IgnoreRequest(str(refused)) from None
         except Exception as error:  # DNS trouble: the download reports it in its own words
             logger.debug("pre-resolution of %s failed: %s", request.url, error)
-            checked = True
-        meta["tw_netcheck"] = checked
+            verdict = Verdict()
+        meta["tw_netcheck"] = verdict
         return None
 
     def process_response(self, request: Request, response: Response) -> Response:
-        if request.meta.get("tw_netcheck") and response.ip_address is not None:
-            reason = classify(response.ip_address, self.policy)
+        meta = request.meta
+        if meta.get("tw_source_url") and not meta.get("redirect_urls") and response.ip_address:
+            # The address the poll's own URL reached: what the origin exemption is about.
+            # Carried to redirect hops (meta is copied) and to the feed's article links.
+            meta.setdefault("tw_origin_ip", response.ip_address)
+        verdict = meta.get("tw_netcheck")
+        if verdict and response.ip_address is not None:
+            if not isinstance(verdict, Verdict):
+                verdict = Verdict()
+            reason = verdict.peer_reason(response.ip_address, self.policy)
             if reason:
                 message = f"refused: connected to {reason} for {request.url[:200]} (SSRF guard)"
                 logger.warning("%s", safe_for_log(message))
@@ -126,15 +133,3 @@ class NetPolicyMiddleware:
                     safe_for_log(urljoin(request.url, target.decode("latin-1"))),
                 )
         return response
-
-
-def _decide(url: str, origin: str | None, policy: Policy, trusted: bool) -> bool:
-    """Blocking policy decision (runs in a thread); True when the peer must be re-checked."""
-    check_scheme(url)
-    if not trusted and not policy.strict and origin:
-        origin_host = urlsplit(origin).hostname
-        if origin_host and not is_public_host(origin_host, policy):
-            return False  # the operator's own source lives on this network: so may its links
-    host = urlsplit(url).hostname or ""
-    check_addresses(url, resolve(host, urlsplit(url).port), policy)
-    return True

@@ -9,6 +9,10 @@ CGNAT, unspecified, multicast, reserved, or an IPv6 form that embeds one of thos
 host makes ``2130706433``, ``0177.0.0.1``, ``0x7f.1`` and ``localhost.`` all land on 127.0.0.1
 exactly as the connecting socket would see them.
 
+The one exemption (:func:`origin_networks`): a source that lives entirely on a non-public
+network may link within the /24 (IPv4) or /64 (IPv6) of the address its poll actually
+connected to, never to link-local addresses and never to another range.
+
 The middleware in :mod:`crawler.middlewares` wires this into Scrapy; everything here is
 reactor-free so every spelling is unit-tested in ``tests/test_netpolicy.py``.
 """
@@ -18,7 +22,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -156,10 +160,96 @@ def check_addresses(url: str, addresses: Iterable[Address], policy: Policy) -> N
             raise RefusedDestination(f"refused: {host} resolves to {reason} (SSRF guard)")
 
 
-def is_public_host(host: str, policy: Policy) -> bool:
-    """True when every address of ``host`` is public; unresolvable hosts count as public."""
+# How far "the same private network" reaches around the address a source was fetched from:
+# the usual LAN subnet. A neighbouring range of the same RFC 1918 block is another network.
+_LOCAL_PREFIX = {4: 24, 6: 64}
+_LINK_LOCAL = (ipaddress.ip_network("169.254.0.0/16"), ipaddress.ip_network("fe80::/10"))
+
+Resolver = Callable[[str, int | None], list[Address]]
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What :func:`decide` allowed: the connected peer must be public or inside ``networks``
+    (the origin exemption). The peer is checked after every untrusted fetch."""
+
+    networks: tuple[Network, ...] = ()
+
+    def peer_reason(self, peer: Address, policy: Policy) -> str | None:
+        """Why the address the socket connected to is refused, or None."""
+        reason = classify(peer, policy)
+        if reason is None or within(peer, self.networks):
+            return None
+        return reason
+
+
+def within(address: Address, networks: Iterable[Network]) -> bool:
+    """``address`` (judged by the IPv4 it embeds, if any) lies in one of ``networks``."""
+    address = embedded_ipv4(address) or address
+    if any(address in net for net in _LINK_LOCAL):
+        return False
+    return any(address.version == net.version and address in net for net in networks)
+
+
+def local_network(address: Address) -> Network | None:
+    """The private network around ``address`` that its links may reach, or None (link-local:
+    cloud metadata and neighbours are never anybody's origin network)."""
+    address = embedded_ipv4(address) or address
+    if any(address in net for net in _LINK_LOCAL):
+        return None
+    prefix = 128 if address.version == 6 and address.is_loopback else _LOCAL_PREFIX[address.version]
+    return ipaddress.ip_network(f"{address}/{prefix}", strict=False)
+
+
+def origin_networks(
+    origin: str | None, connected: Address | None, policy: Policy, resolver: Resolver | None = None
+) -> tuple[Network, ...]:
+    """The networks a source's links may reach besides the public internet.
+
+    Only a source that lives *entirely* on a non-public network gets any: every address its
+    host resolves to is non-public (a dual-homed name with one public address gets none), and
+    the exemption reaches only the subnet of the address actually connected to for it, or of
+    its addresses when the connection is not known (a series hub polled earlier).
+    """
+    host = urlsplit(origin).hostname if origin else None
+    if not host or policy.strict:
+        return ()
     try:
-        addresses = resolve(host)
+        addresses = (resolver or resolve)(host, None)
     except OSError:
-        return True
-    return all(classify(a, policy) is None for a in addresses)
+        return ()
+    if not addresses or any(classify(a, policy) is None for a in addresses):
+        return ()
+    if connected is not None:
+        if classify(connected, policy) is None:
+            return ()
+        anchors = [connected]
+    else:
+        anchors = addresses
+    networks = (local_network(a) for a in anchors)
+    return tuple(dict.fromkeys(n for n in networks if n is not None))
+
+
+def decide(
+    url: str,
+    origin: str | None,
+    connected: Address | None,
+    policy: Policy,
+    trusted: bool,
+    resolver: Resolver | None = None,
+) -> Verdict:
+    """The blocking decision for one request (runs in a thread); raises RefusedDestination.
+
+    ``origin`` is the source the destination came from and ``connected`` the address its poll
+    actually reached. A destination must be public, or every one of its non-public addresses
+    must lie in an origin network (:func:`origin_networks`); the connected peer is checked
+    again after the fetch either way.
+    """
+    check_scheme(url)
+    networks = () if trusted else origin_networks(origin, connected, policy, resolver)
+    parts = urlsplit(url)
+    addresses = (resolver or resolve)(parts.hostname or "", parts.port)
+    outside = [a for a in addresses if not within(a, networks)]
+    check_addresses(url, outside, policy)
+    return Verdict(networks)

@@ -228,15 +228,16 @@ class PollSpider(scrapy.Spider):
             return
         known = store_for(self.crawler).known_keys(item.source_url, [e.key for e in candidates])
         for entry in [e for e in candidates if e.key not in known][:limit]:
-            await self._fetch_article(entry, item.source_url)
+            await self._fetch_article(entry, item.source_url, response.meta.get("tw_origin_ip"))
 
-    async def _fetch_article(self, entry, origin: str | None = None) -> None:
+    async def _fetch_article(self, entry, origin: str | None = None, connected=None) -> None:
         """Full text for a new feed item; a failure keeps the feed's own summary.
 
         The link comes from the feed, not the operator: ``tw_origin`` lets the network policy
-        judge it against the source it came from (crawler/net/policy.py).
+        judge it against the source it came from and ``tw_origin_ip`` against the address that
+        source's poll actually reached (crawler/net/policy.py).
         """
-        meta = {"tw_article": True, "tw_origin": origin}
+        meta = {"tw_article": True, "tw_origin": origin, "tw_origin_ip": connected}
         request = scrapy.Request(entry.article_url, dont_filter=True, meta=meta)
         try:
             response = await self.crawler.engine.download_async(request)
