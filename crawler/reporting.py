@@ -27,6 +27,14 @@ def development_line(source: str, development: dict) -> str:
     return " ".join(parts)
 
 
+def baseline_line(source: str, entries: int, strategy: str | None) -> str:
+    """One line for a source's first healthy poll (the daemon's log, ``poll`` and ``tail``)."""
+    return (
+        f"BASELINE {safe_for_log(source)} {entries} entries (strategy {strategy or '-'}), "
+        "future developments will be reported"
+    )
+
+
 def report_poll(item: PollItem, recorded, *, baseline_summary: bool) -> None:
     source = recorded.source_name
     episode = getattr(recorded, "episode", None)
@@ -65,22 +73,19 @@ def report_poll(item: PollItem, recorded, *, baseline_summary: bool) -> None:
         )
     if item.quiet:
         return
+    summary = {
+        "development": {
+            "event": "baseline",
+            "source": source,
+            "entries": len(item.entries),
+            "strategy": item.strategy,
+        }
+    }
     if baseline_summary and recorded.baseline:
-        events_logger.info(
-            "BASELINE %s %d entries (strategy %s), future developments will be reported",
-            safe_for_log(source),
-            len(item.entries),
-            item.strategy or "-",
-            extra={
-                "development": {
-                    "event": "baseline",
-                    "source": source,
-                    "entries": len(item.entries),
-                    "strategy": item.strategy,
-                }
-            },
-        )
+        events_logger.info(baseline_line(source, len(item.entries), item.strategy), extra=summary)
         return
     for development in recorded.developments:
         payload = {"source": source, **development}
         events_logger.info(development_line(source, development), extra={"development": payload})
+    if recorded.baseline:  # `poll` shows each entry of a first poll, then names it a baseline
+        events_logger.info(baseline_line(source, len(item.entries), item.strategy), extra=summary)

@@ -43,6 +43,9 @@ DOWNLOAD_HANDLERS = {"s3": None, "ftp": None}
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,  # no allowed_domains
     "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,  # no spider credentials
+    # The same redirects without the Referer logic (and Scrapy's warning that it is missing).
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawler.middlewares.RedirectWithoutReferer": 600,
     "crawler.middlewares.SourceStateMiddleware": 550,
     # Next to the downloader: its process_response sees the connected peer address before
     # decompression (590) and redirects (600) touch the response.

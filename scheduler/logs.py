@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import logging.handlers
 import sys
 from datetime import UTC, datetime
 
-from crawler.text.terminal import safe_for_log
+from crawler.text.terminal import json_line, safe_for_log
 
 
 class TextFormatter(logging.Formatter):
@@ -44,8 +43,7 @@ class JsonFormatter(logging.Formatter):
                     payload[key] = getattr(record, key)
         if record.exc_info:
             payload["exception"] = self.formatException(record.exc_info)
-        # ensure_ascii escapes every control and bidi character: a JSON line cannot be forged.
-        return json.dumps(payload, ensure_ascii=True, default=str)
+        return json_line(payload)  # UTF-8, with controls and bidi escaped: no forged lines
 
 
 def setup_logging(

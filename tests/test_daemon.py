@@ -53,6 +53,7 @@ def test_new_entries_reach_log_and_db_within_an_interval(server, db_path, config
     try:
         daemon.wait_for(r"^BASELINE ticker 3 entries")
         assert "NEW ticker" not in daemon.text()  # the baseline reports no entries
+        assert f"database {db_path}," in daemon.text()  # the absolute path, logged at start
         server.set(PAGE, liveblog_page(entries(4)))
         elapsed = daemon.wait_for(r"^NEW ticker \S+ Meldung 3 ")
         assert elapsed <= 2 * 1.1 + 2

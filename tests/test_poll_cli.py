@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 
 import lxml.html
@@ -240,7 +241,9 @@ def test_entries_command_formats(server, db_path):
     url = server.set("/live.html", jsonld_liveblog(posts))
     assert tickerwatch("poll", url, db=db_path).returncode == 0
     table = tickerwatch("entries", db=db_path)
-    assert table.returncode == 0 and table.stdout.splitlines()[0].split("  ")[3] == "Meldung 2"
+    lines = table.stdout.splitlines()
+    assert table.returncode == 0 and lines[0].split()[:2] == ["PUBLISHED", "SOURCE"]
+    assert re.split(" {2,}", lines[1])[3] == "Meldung 2"
     data = json.loads(
         tickerwatch("entries", "--format", "json", "--search", "Kiew 1", db=db_path).stdout
     )

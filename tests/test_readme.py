@@ -2,6 +2,8 @@
 
 import re
 
+import click
+
 from scheduler.cli.app import main
 from tests.conftest import REPO
 
@@ -22,3 +24,31 @@ def test_the_two_setup_commands_are_the_ones_ci_runs():
     ci = (REPO / ".ci" / "run").read_text()
     assert "python -m pytest -q" in README and "python -m pytest -q" in ci
     assert "pip install -e '.[test]'" in README and "pip install --quiet -e '.[test]'" in ci
+
+
+def _options() -> dict[str, set[str]]:
+    """Every long option each command's --help shows (--help itself aside)."""
+    found = {"": {o for p in main.params for o in p.opts + p.secondary_opts}}
+    for name, command in main.commands.items():
+        found[name] = {
+            o
+            for p in command.params
+            if isinstance(p, click.Option) and not p.hidden
+            for o in p.opts + p.secondary_opts
+        }
+    return {k: {o for o in v if o.startswith("--") and o != "--help"} for k, v in found.items()}
+
+
+def test_every_option_is_documented_and_every_documented_option_exists():
+    options = _options()
+    missing = sorted(
+        f"{name} {option}"
+        for name, opts in options.items()
+        for option in opts
+        if not re.search(rf"{re.escape(option)}\b", README)
+    )
+    assert missing == []
+    known = set().union(*options.values())
+    lines = [line for line in README.splitlines() if "tickerwatch " in line]
+    documented = {m for line in lines for m in re.findall(r"(?<![\w-])--[a-z][a-z-]*", line)}
+    assert sorted(documented - known) == []

@@ -52,10 +52,12 @@ def list_entries(
     return _rows(store.conn.execute(sql, params))
 
 
-# An event of a source's first healthy poll: the daemon's baseline, summarised in one line.
+# An event of a source's first healthy poll: the baseline. The same test as the recording's
+# (``RecordedPoll.baseline``: the poll is ok and no earlier poll of the source was), so the
+# daemon's BASELINE line, ``poll``, ``tail`` and the notifier agree on which events it covers.
 _BASELINE = (
-    "NOT EXISTS (SELECT 1 FROM polls p WHERE p.source_id = ev.source_id AND p.status = 'ok' "
-    "AND p.id < ev.poll_id)"
+    "(SELECT b.status = 'ok' AND NOT EXISTS (SELECT 1 FROM polls q WHERE q.source_id = "
+    "b.source_id AND q.status = 'ok' AND q.id < b.id) FROM polls b WHERE b.id = ev.poll_id)"
 )
 
 
@@ -66,15 +68,21 @@ def events_after(
     source: str | None = None,
     limit: int = 500,
     newest: bool = False,
+    before_id: int | None = None,
 ) -> list[dict]:
-    """Developments committed after event ``after_id``, oldest first (what ``tail`` follows);
-    ``newest`` takes the last ``limit`` of them instead of the first."""
+    """Developments committed after event ``after_id`` (and before ``before_id``), oldest first
+    (what ``tail`` follows); ``newest`` takes the last ``limit`` of them instead of the first.
+    A baseline event carries its poll's ``strategy`` and ``entries_found`` for the summary."""
     sql = (
         "SELECT ev.id, ev.event, ev.revision, ev.created_at, s.name AS source, e.key, e.title, "
-        f"e.url, e.published_at, ev.poll_id, {_BASELINE} AS baseline FROM events ev "
-        "JOIN entries e ON e.id = ev.entry_id JOIN sources s ON s.id = ev.source_id WHERE ev.id > ?"
+        f"e.url, e.published_at, ev.poll_id, {_BASELINE} AS baseline, p.strategy, "
+        "p.entries_found FROM events ev JOIN entries e ON e.id = ev.entry_id "
+        "JOIN sources s ON s.id = ev.source_id JOIN polls p ON p.id = ev.poll_id WHERE ev.id > ?"
     )
     params: list = [after_id]
+    if before_id is not None:
+        sql += " AND ev.id < ?"
+        params.append(before_id)
     if source:
         sql += " AND s.name = ?"
         params.append(source)
@@ -82,6 +90,23 @@ def events_after(
     params.append(limit)
     rows = _rows(store.conn.execute(sql, params))
     return rows[::-1] if newest else rows
+
+
+def source_names(store: Store) -> list[str]:
+    return [row[0] for row in store.conn.execute("SELECT name FROM sources ORDER BY name")]
+
+
+def newest_entry_time(store: Store, source: str | None = None) -> str | None:
+    """When the newest stored entry was published (else first seen): what an empty query hints."""
+    sql = (
+        "SELECT max(coalesce(e.published_at, e.first_seen_at)) FROM entries e "
+        "JOIN sources s ON s.id = e.source_id"
+    )
+    params: list = []
+    if source:
+        sql += " WHERE s.name = ?"
+        params.append(source)
+    return store.conn.execute(sql, params).fetchone()[0]
 
 
 def last_event_id(store: Store) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 # CSI, OSC (incl. OSC 52 clipboard writes), DCS/SOS/PM/APC strings, and two-byte escapes;
@@ -33,3 +34,15 @@ def safe_for_log(text: str, limit: int | None = None) -> str:
     if limit is not None and limit >= 1 and len(text) > limit:
         text = text[: limit - 1] + "…"
     return text
+
+
+# What JSON leaves unescaped with ensure_ascii=False but a terminal or a line reader must not
+# see raw: C1 controls, line/paragraph separators, bidi overrides, lone surrogates.
+_JSON_UNSAFE_RE = re.compile(rf"[\x7f-\x9f\u2028\u2029{_BIDI}\ud800-\udfff]")
+
+
+def json_line(payload: object) -> str:
+    """One JSON object on one line, non-ASCII kept as UTF-8 (``ü``, not ``\\u00fc``), every
+    character that could forge a line or drive a terminal escaped."""
+    text = json.dumps(payload, ensure_ascii=False, default=str)
+    return _JSON_UNSAFE_RE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)

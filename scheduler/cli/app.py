@@ -11,12 +11,15 @@ from pathlib import Path
 
 import click
 
-from crawler.store.db import Store, default_db_path
+from crawler.store.db import default_db_path
 from crawler.store.queries import list_entries
 from crawler.text.terminal import safe_for_log
 from scheduler.cli import daemon as cli_daemon
 from scheduler.cli import sites as cli_sites
 from scheduler.cli import watch as cli_watch
+from scheduler.cli.reading import check_source, open_readonly, why_empty
+from scheduler.cli.tables import resolve_tz, tz_option
+from scheduler.cli.views import entries_table
 from scheduler.config.durations import parse_duration
 from scheduler.logs import setup_logging
 
@@ -40,7 +43,8 @@ from scheduler.logs import setup_logging
 @click.pass_context
 def main(ctx: click.Context, db_path: Path | None, log_format: str) -> None:
     """Tickerwatch: monitor liveblogs and feeds, store every entry and every revision."""
-    ctx.obj = {"db": db_path or default_db_path(), "log_format": log_format}
+    # Resolved once, here: every command and the daemon's log name the same absolute file.
+    ctx.obj = {"db": (db_path or default_db_path()).absolute(), "log_format": log_format}
 
 
 @main.command()
@@ -103,6 +107,7 @@ def poll(
     default="table",
     show_default=True,
 )
+@tz_option
 @click.pass_obj
 def entries(
     obj: dict,
@@ -111,9 +116,12 @@ def entries(
     search: str | None,
     limit: int | None,
     fmt: str,
+    tz_name: str,
 ) -> None:
     """What is stored, newest first."""
-    store = open_existing(obj["db"])
+    store = open_readonly(obj["db"])
+    zone = resolve_tz(tz_name)
+    check_source(store, source)
     cutoff = None
     if since:
         try:
@@ -128,32 +136,35 @@ def entries(
         writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["id"])
         writer.writeheader()
         writer.writerows(rows)
+    elif rows:
+        entries_table(rows, zone)
     else:
-        for row in rows:
-            flags = ("R" if row["removed_at"] else "") + ("P" if row["pinned"] else "")
-            click.echo(
-                "  ".join(
-                    [
-                        (row["published_at"] or row["first_seen_at"] or "-")[:19],
-                        safe_for_log(row["source"], limit=30),
-                        f"r{row['revision']}{flags}",
-                        safe_for_log(row["title"] or (row["body"] or "")[:80], limit=90),
-                        safe_for_log(row["url"] or ""),
-                    ]
-                )
-            )
-
-
-def open_existing(db_path: Path) -> Store:
-    """Reading commands never create a database by accident: a typo in --db is an error."""
-    if not Path(db_path).exists():
-        raise click.ClickException(f"no database at {db_path} (poll something first, or use --db)")
-    return Store(db_path)
+        click.echo(why_empty(store, source, cutoff, search, zone), err=True)
 
 
 # The daemon's commands live in their own modules; registered here so `main` stays the one group.
 for _command in (*cli_daemon.COMMANDS, *cli_watch.COMMANDS, *cli_sites.COMMANDS):
     main.add_command(_command)
+
+
+def _db_after_command(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
+    """``tickerwatch entries --db X`` means the same as ``tickerwatch --db X entries``."""
+    if value is not None:
+        ctx.find_root().obj["db"] = value.absolute()
+
+
+# After every registration: each command also takes --db after its name (shown in its --help).
+for _command in main.commands.values():
+    _command.params.append(
+        click.Option(
+            ["--db"],
+            type=click.Path(dir_okay=False, path_type=Path),
+            expose_value=False,
+            is_eager=True,
+            callback=_db_after_command,
+            help="SQLite database (the same as --db before the command).",
+        )
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

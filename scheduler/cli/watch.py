@@ -2,32 +2,69 @@
 
 from __future__ import annotations
 
-import json
 import time
-from pathlib import Path
 
 import click
 
-from crawler.reporting import development_line
+from crawler.reporting import baseline_line, development_line
 from crawler.store.db import Store
 from crawler.store.queries import events_after, last_event_id, source_status
-from crawler.text.terminal import safe_for_log
+from crawler.text.terminal import json_line, safe_for_log
+from scheduler.cli.reading import check_source, open_readonly
+from scheduler.cli.tables import resolve_tz, tz_option
+from scheduler.cli.views import status_table
 
 TAIL_EVERY = 0.5  # seconds between looks at the database
+PAGE = 500  # events read per query
 
 
-def open_readonly(db_path: Path) -> Store:
-    """Readers never create or migrate the database the daemon owns."""
-    if not Path(db_path).exists():
-        raise click.ClickException(
-            f"no database at {db_path} (run or poll something first, or use --db)"
-        )
-    return Store(db_path, readonly=True)
+class _Lines:
+    """Turns event rows into the lines ``tail`` shows: a baseline poll becomes one line."""
+
+    def __init__(self, baseline: bool) -> None:
+        self.baseline = baseline  # show each entry of a first poll instead of the summary
+        self.summarised: set[int] = set()
+
+    def line(self, row: dict) -> dict | None:
+        if not row["baseline"] or self.baseline:
+            return row
+        if row["poll_id"] in self.summarised:
+            return None
+        self.summarised.add(row["poll_id"])
+        return {
+            "id": row["id"],
+            "event": "baseline",
+            "source": row["source"],
+            "poll_id": row["poll_id"],
+            "entries": row["entries_found"],
+            "strategy": row["strategy"],
+            "created_at": row["created_at"],
+        }
+
+
+def _recent(store: Store, source: str | None, count: int, lines: _Lines) -> list[dict]:
+    """The last ``count`` lines (not events): read backwards a page at a time until they fill."""
+    shown: list[dict] = []
+    before = None
+    while len(shown) < count:
+        rows = events_after(store, 0, source=source, limit=PAGE, newest=True, before_id=before)
+        if not rows:
+            break
+        for row in reversed(rows):
+            line = lines.line(row)
+            if line is not None:
+                shown.append(line)
+                if len(shown) == count:
+                    break
+        before = rows[0]["id"]
+    return shown[::-1]
 
 
 def _emit(row: dict, as_json: bool) -> None:
     if as_json:
-        click.echo(json.dumps(row, ensure_ascii=True))
+        click.echo(json_line(row))
+    elif row["event"] == "baseline":
+        click.echo(baseline_line(row["source"], row["entries"], row["strategy"]))
     else:
         click.echo(development_line(row["source"], row))
 
@@ -35,31 +72,34 @@ def _emit(row: dict, as_json: bool) -> None:
 @click.command()
 @click.option("--source", help="Only this source (by name).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
-@click.option("-n", "--lines", type=int, default=10, show_default=True, help="Recent ones first.")
+@click.option(
+    "-n", "--lines", "count", type=click.IntRange(min=0), default=10, show_default=True,
+    help="Show this many recent lines first.",
+)  # fmt: skip
 @click.option("--no-follow", is_flag=True, help="Print the recent ones and exit.")
-@click.option("--baseline", is_flag=True, help="Include the entries of each source's first poll.")
+@click.option("--baseline", is_flag=True, help="Show each entry of a first poll, not one line.")
 @click.pass_obj
 def tail(
-    obj: dict, source: str | None, as_json: bool, lines: int, no_follow: bool, baseline: bool
+    obj: dict, source: str | None, as_json: bool, count: int, no_follow: bool, baseline: bool
 ) -> None:
     """Follow new developments as the daemon commits them, like ``tail -f``.
 
-    Like the daemon's log, the entries a source already had when it was first polled are left
-    out (the daemon logs one BASELINE line for them); ``--baseline`` shows them too.
+    A source's first poll (its baseline) is one BASELINE line, as in the daemon's log;
+    ``--baseline`` shows each of its entries instead. ``-n`` counts the lines shown.
     """
     store = open_readonly(obj["db"])
+    check_source(store, source)
+    lines = _Lines(baseline)
     cursor = last_event_id(store)
-    if lines > 0:
-        recent = events_after(store, 0, source=source, limit=lines, newest=True)
-        for row in recent:
-            if baseline or not row["baseline"]:
-                _emit(row, as_json)
+    for row in _recent(store, source, count, lines) if count else []:
+        _emit(row, as_json)
     try:
         while not no_follow:
-            rows = events_after(store, cursor, source=source)
+            rows = events_after(store, cursor, source=source, limit=PAGE)
             for row in rows:
-                if baseline or not row["baseline"]:
-                    _emit(row, as_json)
+                line = lines.line(row)
+                if line is not None:
+                    _emit(line, as_json)
             if rows:
                 cursor = rows[-1]["id"]
             else:
@@ -72,33 +112,23 @@ def tail(
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per source.")
+@tz_option
 @click.pass_obj
-def status(obj: dict, as_json: bool) -> None:
+def status(obj: dict, as_json: bool, tz_name: str) -> None:
     """Per source: last poll, its status, next due, error streak, live entries."""
+    zone = resolve_tz(tz_name)
     store = open_readonly(obj["db"])
     rows = source_status(store)
     store.conn.close()
     if as_json:
         for row in rows:
-            click.echo(json.dumps(row, ensure_ascii=True))
+            click.echo(json_line(row))
         return
-    header = ("SOURCE", "LAST POLL", "STATUS", "NEXT DUE", "ERRORS", "LIVE")
-    table = [header] + [
-        (
-            safe_for_log(row["name"], limit=40),
-            (row["last_poll"] or "never")[:19],
-            row["last_status"] or "-",
-            (row["next_due"] or "-")[:19],
-            str(row["error_streak"]),
-            str(row["live_entries"]),
-        )
-        for row in rows
-    ]
-    widths = [max(len(r[i]) for r in table) for i in range(len(header))]
-    for row in table:
-        click.echo(
-            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        )
+    click.echo(f"database: {obj['db']}")
+    if not rows:
+        click.echo("no sources yet (poll a URL or run the daemon)")
+        return
+    status_table(rows, zone)
     for row in rows:
         if row["last_status"] in ("error", "suspicious") and row["last_error"]:
             click.echo(f"{safe_for_log(row['name'])}: {safe_for_log(row['last_error'], limit=200)}")
