@@ -81,7 +81,32 @@ EXPECTED: dict[str, dict] = {
         "first": ("80", "India vs Sri Lanka: It's a wrap!", "2023-11-02T15:36:52+00:00"),
         "last": ("41", "IND vs SL Live Score: Expensive over!", "2023-11-02T10:30:24+00:00"),
     },
+    # ``liveblogs_next``: the JSON-LD updates all carry the page headline and one time (11:50:54);
+    # 7 of 10 entries have no headline of their own. Keys are the block ids without ``block-``
+    # (the JSON-LD @id form); permalinks keep the page's ``#block-…`` anchors.
+    "theguardian.com": {
+        "count": 10,
+        "strategy": "jsonld+guardian",
+        "pinned": 1,  # the entry div#pinned-post copies
+        "anchor_prefix": "block-",
+        "first": ("646219928f08e408b758af95", "", "2023-05-15T11:50:54+00:00"),
+        "last": (
+            "64620b708f08e408b758aedb",
+            "Zelenskiy discussed 'coalition of jets' with Sunak on UK visit",
+            "2023-05-15T10:42:56+00:00",
+        ),
+    },
+    # 53 entries, 20 of them with a clock time; no structured updates.
+    "sportowefakty.wp.pl": {
+        "count": 53,
+        "strategy": "generic",
+        "pinned": 0,
+        "first": ("904253", "", None),
+        "last": ("903923", "", None),
+    },
 }
+# Pages the extractors do not read exactly yet: strict, so the marker goes once they do.
+NOT_YET = {"sportowefakty.wp.pl": "generic extractor, issue 11 part 1"}
 
 
 def _manifest() -> dict:
@@ -90,24 +115,43 @@ def _manifest() -> dict:
     return json.loads(MANIFEST.read_text(encoding="utf-8"))
 
 
-LIVEBLOGS = _manifest()["liveblogs"]
-NON_LIVEBLOGS = _manifest()["non_liveblogs"]
-
-
 def _site(entry: dict) -> str:
     return entry["file"].split("/", 1)[0]
 
 
+def _pages(*groups: str, exact: bool = True) -> list:
+    """The manifest's pages of ``groups``; where ``exact`` results are asked for, the pages
+    listed in NOT_YET are marked xfail."""
+    out = []
+    for group in groups:
+        for page in _manifest().get(group, []):
+            reason = NOT_YET.get(_site(page)) if exact else None
+            marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
+            out.append(pytest.param(page, marks=marks, id=_site(page)))
+    return out
+
+
+LIVEBLOGS = _pages("liveblogs", "liveblogs_next")
+ALL_LIVEBLOGS = _pages("liveblogs", "liveblogs_next", exact=False)
+NON_LIVEBLOGS = _manifest()["non_liveblogs"]
+
+
+def _page(site: str) -> dict:
+    pages = _manifest()["liveblogs"] + _manifest().get("liveblogs_next", [])
+    return next(p for p in pages if _site(p) == site)
+
+
 def _canonical_id(dom_id: str) -> str:
-    """The manifest lists DOM ids; NDTV's key drops the ``_parent`` suffix (LD form ``#80``)."""
-    return dom_id.removesuffix("_parent")
+    """The manifest lists DOM ids; NDTV's key drops the ``_parent`` suffix (LD form ``#80``),
+    the Guardian's the ``block-`` prefix (LD ``@id`` form)."""
+    return dom_id.removesuffix("_parent").removeprefix("block-")
 
 
 def _extract(entry: dict, **kw) -> Extraction:
     return extract_liveblog((REAL / entry["file"]).read_bytes(), LOCAL_URL, **kw)
 
 
-@pytest.mark.parametrize("page", LIVEBLOGS, ids=_site)
+@pytest.mark.parametrize("page", LIVEBLOGS)
 def test_real_liveblog(page: dict) -> None:
     expected = EXPECTED[_site(page)]
     result = _extract(page)
@@ -124,16 +168,23 @@ def test_real_liveblog(page: dict) -> None:
     assert first.key == _canonical_id(page["first_entry_id"])
     if page.get("last_entry_id"):
         assert last.key == _canonical_id(page["last_entry_id"])
-    assert first.url == f"{page['url']}#{first.key}"
+    assert first.url == f"{page['url']}#{expected.get('anchor_prefix', '')}{first.key}"
+    for end, entry in (("first_entry", first), ("last_entry", last)):
+        if end in page:  # liveblogs_next lists time and title (None: the entry has none)
+            want = page[end]
+            assert entry.title == (want.get("title") or ""), end
+            assert entry.published_at == (want["time"] and want["time"].replace("Z", "+00:00"))
 
     # Invariants: unique keys, positions, newest first, aware UTC times, sha1 change hashes
     # (of the structured-data text where the entry has one, see test_change_detection.py).
     keys = [e.key for e in entries]
     assert len(set(keys)) == len(keys)
     assert [e.position for e in entries] == list(range(len(entries)))
-    times = [e.published_at for e in entries]
-    assert all(t and t.endswith("+00:00") for t in times)
+    times = [e.published_at for e in entries if e.published_at]
+    assert all(t.endswith("+00:00") for t in times)
     assert times == sorted(times, reverse=True)
+    if page.get("entries_with_title") is not None:
+        assert sum(1 for e in entries if e.title) == page["entries_with_title"]
     for e in entries:
         assert e.body is None
         assert e.body_html or e.title, e.key  # Mirror LD has 18 image/video posts without text
@@ -144,7 +195,7 @@ def test_real_liveblog(page: dict) -> None:
 
 
 def test_mirror_dom_entries_keep_rich_bodies_and_ld_fills_the_rest() -> None:
-    page = next(p for p in LIVEBLOGS if _site(p) == "mirror.co.uk")
+    page = _page("mirror.co.uk")
     entries = _extract(page).entries
     dom, ld_only = entries[:30], entries[30:]
     assert all("<p>" in e.body_html for e in dom)
@@ -160,7 +211,7 @@ def test_mirror_dom_entries_keep_rich_bodies_and_ld_fills_the_rest() -> None:
 
 def test_repubblica_dom_time_is_corrected_by_ld() -> None:
     """``time@datetime="…T16:48Z"`` is Rome time; the matched LD item gives 15:48:45Z."""
-    page = next(p for p in LIVEBLOGS if _site(p) == "repubblica.it")
+    page = _page("repubblica.it")
     by_key = {e.key: e for e in _extract(page).entries}
     assert by_key["419364605_event78"].published_at == "2023-11-02T15:48:45+00:00"
     assert by_key["419364605_event78"].pinned  # listed under "Punti chiave"
@@ -170,7 +221,7 @@ def test_repubblica_dom_time_is_corrected_by_ld() -> None:
 
 
 def test_express_local_times_and_authors() -> None:
-    page = next(p for p in LIVEBLOGS if _site(p) == "express.co.uk")
+    page = _page("express.co.uk")
     entries = _extract(page).entries
     assert all(e.author == "Jon King" for e in entries)
     assert "live-events__entry-info" not in entries[0].body_html  # "21 mins ago" stays out
@@ -186,14 +237,15 @@ def test_real_non_liveblog(page: dict) -> None:
     assert "NewsArticle" in result.reason and "liveblog--anchor" in result.reason
 
 
-@pytest.mark.parametrize("page", LIVEBLOGS, ids=_site)
+@pytest.mark.parametrize("page", ALL_LIVEBLOGS)
 def test_forcing_an_adapter_by_name(page: dict) -> None:
     auto = _extract(page)
     name = auto.strategy.split("+")[-1]
     forced = _extract(page, site=name)
     assert [e.key for e in forced.entries] == [e.key for e in auto.entries]
-    ld = _extract(page, site="jsonld")
-    assert ld.strategy in ("jsonld", "microdata")
+    if page.get("entries_jsonld"):
+        ld = _extract(page, site="jsonld")
+        assert ld.strategy in ("jsonld", "microdata")
 
 
 def test_unknown_site_name_lists_the_valid_ones() -> None:
@@ -208,7 +260,7 @@ def test_describe_sites_lists_every_extractor() -> None:
     assert all(r["description"] and r["claims"] for r in rows)
 
 
-@pytest.mark.parametrize("page", LIVEBLOGS, ids=_site)
+@pytest.mark.parametrize("page", LIVEBLOGS)
 def test_generic_heuristic_gets_close_to_the_dom_count(page: dict, capsys) -> None:
     """With adapters and structured data switched off, the heuristic finds the rendered entries."""
     result = _extract(page, site="generic")

@@ -23,14 +23,22 @@ from tests.conftest import REAL
 SITES = Path(__file__).resolve().parent / "fixtures" / "sites"
 LOCAL_URL = "http://127.0.0.1:1234/live.html"
 # Strategies whose pages take the incremental path (the others fall back to the full one).
-INCREMENTAL = {"jsonld+reach", "jsonld+express", "reach", "express"}
+INCREMENTAL = {
+    "jsonld+reach",
+    "jsonld+express",
+    "jsonld+guardian",
+    "reach",
+    "express",
+    "guardian",
+}
 
 
 def _pages() -> list[tuple[str, Path, str]]:
     pages = [(p.stem, p, LOCAL_URL) for p in sorted(SITES.glob("*.html"))]
     if (REAL / "manifest.json").is_file():
         manifest = json.loads((REAL / "manifest.json").read_text())
-        for row in manifest["liveblogs"] + manifest.get("non_liveblogs", []):
+        rows = manifest["liveblogs"] + manifest.get("liveblogs_next", [])
+        for row in rows + manifest.get("non_liveblogs", []):
             pages.append((Path(row["file"]).name, REAL / row["file"], row["url"]))
     return pages
 

@@ -16,7 +16,8 @@ from crawler.text.timeparse import parse_any
 class Selectors:
     """Where one site keeps each entry field. All XPath; ``entry`` is absolute, the rest relative.
 
-    ``time``/``updated`` return a timestamp string (epoch s/ms or ISO, decided by its form);
+    ``anchor`` (default: the key) is the entry's in-page anchor for its permalink, where the
+    key is not the DOM id itself. ``time``/``updated`` return a timestamp string (epoch s/ms or ISO, decided by its form);
     ``title``/``body``/``exclude`` return elements; ``pinned`` is a boolean expression on the
     entry; ``author`` returns a string. ``ignore_offset`` reads a printed offset as local wall
     time (repubblica's bogus ``Z``); ``time_trusted=False`` lets a structured-data time win.
@@ -28,6 +29,7 @@ class Selectors:
     entry: str
     detect: str = ""
     key: str = "string(@id)"
+    anchor: str = ""
     time: str = ""
     updated: str = ""
     title: str = ""
@@ -116,7 +118,7 @@ class DomAdapter:
             updated=self.read_time(node, sel.updated),
             pinned=bool(sel.pinned and xp(sel.pinned)(node)) or key in outside,
             author=text_of(first(node, sel.author)) if sel.author else "",
-            url=page.permalink(key) if key else "",
+            url=page.permalink(first(node, sel.anchor) if sel.anchor else key) if key else "",
             time_trusted=sel.time_trusted,
         )
 

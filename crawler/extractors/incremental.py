@@ -99,7 +99,8 @@ def extract_incremental(
     memo = MEMO if memo is None else memo
     outside = adapter.pinned_keys(page)
     # Page-wide inputs of every entry: a change of any of them starts the source afresh.
-    scope = (page.url, page.canonical, adapter.name, repr(adapter.sel))
+    level = structured.page_level(page)
+    scope = (page.url, page.canonical, adapter.name, repr(adapter.sel), level)
     before = memo.get(scope)
     done: dict[str, _Done] = {}
     # The full path's order before its sort: DOM keys first, then LD-only keys, in page order.
@@ -110,7 +111,7 @@ def extract_incremental(
             done[key] = old
             continue
         dom = [adapter.entry_from(n, page, outside) for n in nodes.get(key, ())]
-        ld = [_from_ld(u, adapter.zone) for u in items.get(key, ())]
+        ld = [_from_ld(u, adapter.zone, level) for u in items.get(key, ())]
         done[key] = _finish(mark, merge(dom, ld)[0], page)
     memo.put(
         scope,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from crawler.extractors.adapter import DomAdapter
 from crawler.extractors.express import ExpressAdapter
 from crawler.extractors.generic import GenericExtractor
+from crawler.extractors.guardian import GuardianAdapter
 from crawler.extractors.ndtv import NdtvAdapter
 from crawler.extractors.reach import ReachAdapter
 from crawler.extractors.repubblica import RepubblicaAdapter
@@ -14,6 +15,7 @@ from crawler.extractors.tagesschau import TagesschauAdapter
 # Site adapters, sorted by name. Adding a site = one module + one line here.
 ADAPTERS: tuple[DomAdapter, ...] = (
     ExpressAdapter(),
+    GuardianAdapter(),
     NdtvAdapter(),
     ReachAdapter(),
     RepubblicaAdapter(),

@@ -6,7 +6,14 @@ from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import Any
 
-from crawler.extractors.base import RawEntry, body_from_text, clean_text, fragment_key, xp
+from crawler.extractors.base import (
+    RawEntry,
+    body_from_text,
+    clean_text,
+    fragment_key,
+    normalise_for_key,
+    xp,
+)
 from crawler.extractors.page import Page, ld_types
 from crawler.text.timeparse import parse_iso
 
@@ -40,13 +47,14 @@ class StructuredExtractor:
 
     def extract(self, page: Page, zone: tzinfo | None = None) -> Structured:
         out = Structured()
+        level = self.page_level(page)
         for obj in page.ld_objects:
             types = ld_types(obj)
             out.page_types.extend(sorted(types))
             if "LiveBlogPosting" not in types:
                 continue
             out.is_liveblog = True
-            out.entries.extend(_from_ld(item, zone) for item in _updates_of(obj))
+            out.entries.extend(_from_ld(item, zone, level) for item in _updates_of(obj))
         if out.entries:
             out.kind = "jsonld"
             return out
@@ -67,9 +75,41 @@ class StructuredExtractor:
                 out.extend(_updates_of(obj))
         return out
 
+    def page_level(self, page: Page) -> PageLevel:
+        """What the JSON-LD updates copy from the page rather than say about their entry."""
+        headlines: set[str] = set()
+        for obj in page.ld_objects:
+            if "LiveBlogPosting" in ld_types(obj):
+                headlines.update(
+                    normalise_for_key(_as_str(obj.get(k))) for k in ("headline", "name")
+                )
+        updates = self.ld_updates(page)
+        shared = {}
+        for name in ("datePublished", "dateModified"):
+            values = {_as_str(u.get(name)) for u in updates}
+            shared[name] = values.pop() if len(updates) > 1 and len(values) == 1 else ""
+        return PageLevel(
+            frozenset(headlines - {""}), shared["datePublished"], shared["dateModified"]
+        )
+
     def has_microdata(self, page: Page) -> bool:
         """Whether ``extract`` would read microdata updates (it does when JSON-LD has none)."""
         return page.has("liveBlogUpdate") and bool(xp(_MICRODATA_ITEMS)(page.doc))
+
+
+@dataclass(frozen=True)
+class PageLevel:
+    """Values every update merely copies from the page: not an entry's own, so never used.
+
+    The Guardian gives every ``liveBlogUpdate`` the page's headline and one ``datePublished``
+    (the page's); taken as the entries' own, every entry would carry the page headline and the
+    same time. A headline equal to the liveblog's, and a time shared by every update, are
+    dropped; the DOM supplies them where an adapter reads it.
+    """
+
+    headlines: frozenset[str] = frozenset()
+    published: str = ""
+    modified: str = ""
 
 
 def _updates_of(obj: dict) -> list[dict]:
@@ -93,17 +133,21 @@ def item_key(item: dict) -> str:
     return key
 
 
-def _from_ld(item: dict, zone: tzinfo | None) -> RawEntry:
+def _from_ld(item: dict, zone: tzinfo | None, level: PageLevel = PageLevel()) -> RawEntry:
     url = _as_str(item.get("url"))
     key = item_key(item)
     body = _as_str(item.get("articleBody"))
+    title = clean_text(_as_str(item.get("headline")) or _as_str(item.get("name")))
+    if level.headlines and normalise_for_key(title) in level.headlines:
+        title = ""
+    published, modified = _as_str(item.get("datePublished")), _as_str(item.get("dateModified"))
     return RawEntry(
         key=key,
-        title=clean_text(_as_str(item.get("headline")) or _as_str(item.get("name"))),
+        title=title,
         body_html=body_from_text(body) or None,
         body_text=body,
-        published=parse_iso(_as_str(item.get("datePublished")), zone),
-        updated=parse_iso(_as_str(item.get("dateModified")), zone),
+        published=parse_iso("" if published == level.published else published, zone),
+        updated=parse_iso("" if modified == level.modified else modified, zone),
         author=_authors(item.get("author")),
         url=url if key and url and "#" in url else "",
     )
