@@ -117,7 +117,7 @@ def source_status(store: Store) -> list[dict]:
     """Per source: last poll and its outcome, next due time, error streak, live entries."""
     next_due = "s.next_due_at" if _has_column(store, "sources", "next_due_at") else "NULL"
     sql = f"""
-    SELECT s.id, s.name, s.url, s.kind,
+    SELECT s.id, s.name, s.url, s.kind, s.series,
       (SELECT finished_at FROM polls p WHERE p.source_id = s.id ORDER BY id DESC LIMIT 1) AS last_poll,
       (SELECT status FROM polls p WHERE p.source_id = s.id ORDER BY id DESC LIMIT 1) AS last_status,
       (SELECT error FROM polls p WHERE p.source_id = s.id ORDER BY id DESC LIMIT 1) AS last_error,

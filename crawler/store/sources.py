@@ -52,3 +52,27 @@ def sync_source_name(store: Store, url: str, name: str) -> None:
             )
         if row is not None:  # else the first poll creates it, now under the free name
             conn.execute("UPDATE sources SET name = ? WHERE id = ?", (name, row[0]))
+
+
+# Children first: every table that points at a source, its polls or its entries.
+_FORGET = (
+    ("deliveries", "DELETE FROM deliveries WHERE poll_id IN (SELECT id FROM polls WHERE source_id = ?)"),
+    ("events", "DELETE FROM events WHERE source_id = ?"),
+    ("revisions", "DELETE FROM revisions WHERE entry_id IN (SELECT id FROM entries WHERE source_id = ?)"),
+    ("entries", "DELETE FROM entries WHERE source_id = ?"),
+    ("polls", "DELETE FROM polls WHERE source_id = ?"),
+    ("sources", "DELETE FROM sources WHERE id = ?"),
+)  # fmt: skip
+
+
+def forget_source(store: Store, name: str) -> dict[str, int]:
+    """Delete a source and everything stored about it, in one transaction; rows per table.
+
+    Raises KeyError when no source has that name. The full-text index follows through the
+    ``entries_ad`` trigger.
+    """
+    with store.transaction() as conn:
+        row = conn.execute("SELECT id FROM sources WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            raise KeyError(name)
+        return {table: conn.execute(sql, (row[0],)).rowcount for table, sql in _FORGET}

@@ -16,6 +16,7 @@ from crawler.store.queries import list_entries
 from crawler.text.terminal import safe_for_log
 from scheduler.cli import daemon as cli_daemon
 from scheduler.cli import sites as cli_sites
+from scheduler.cli import sources as cli_sources
 from scheduler.cli import watch as cli_watch
 from scheduler.cli.reading import check_source, open_readonly, why_empty
 from scheduler.cli.tables import resolve_tz, tz_option
@@ -143,7 +144,12 @@ def entries(
 
 
 # The daemon's commands live in their own modules; registered here so `main` stays the one group.
-for _command in (*cli_daemon.COMMANDS, *cli_watch.COMMANDS, *cli_sites.COMMANDS):
+for _command in (
+    *cli_daemon.COMMANDS,
+    *cli_watch.COMMANDS,
+    *cli_sites.COMMANDS,
+    *cli_sources.COMMANDS,
+):
     main.add_command(_command)
 
 
