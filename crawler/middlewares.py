@@ -83,6 +83,10 @@ class NetPolicyMiddleware:
 
     async def process_request(self, request: Request) -> None:
         meta = request.meta
+        try:  # http(s) only, whoever wrote the URL: file:, data:, ftp: … are never read
+            check_scheme(request.url)
+        except RefusedDestination as refused:
+            raise IgnoreRequest(str(refused)) from None
         if meta.get("tw_allow_private") or self.policy.allow_private:
             return None
         trusted = self._trusted(request)

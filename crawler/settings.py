@@ -36,7 +36,8 @@ DOWNLOAD_FAIL_ON_DATALOSS = True
 # a poll in circles (or, from untrusted content, anywhere). The page itself is what we poll.
 METAREFRESH_ENABLED = False
 # Only http(s) is ever polled: no s3 (credentials from the environment) and no ftp handler.
-DOWNLOAD_HANDLERS = {"s3": None, "ftp": None}
+# http(s) only, everywhere: even a URL the operator wrote never reads a file (docs/security.md).
+DOWNLOAD_HANDLERS = {"s3": None, "ftp": None, "file": None, "data": None}
 
 # A poll is one request and one item, so each middleware, extension and signal receiver is a
 # measurable share of an unchanged poll (bench/README.md): everything a poll does not use is off.

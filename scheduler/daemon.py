@@ -213,6 +213,7 @@ class Daemon(ConfigReload):
                 timeout=source.timeout,
                 max_articles=0 if series else source.max_articles,
                 user_agent=source.user_agent,
+                auth=source.auth,
                 origin=source.origin,
                 selectors=dict(source.selectors) or None,
             )

@@ -71,6 +71,7 @@ def members(
                 match=None,
                 origin=series.url,
                 series=series.name,
+                auth=None,  # the hub's credentials are for the hub, not for what it links to
             )
         )
     return active, retired

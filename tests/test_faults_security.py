@@ -6,7 +6,11 @@ counts it; canary hits are requests that reached a server standing for an intern
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import ipaddress
+import sqlite3
+import time
 
 import pytest
 from scrapy import Request
@@ -15,6 +19,8 @@ from scrapy.http import Response
 from scrapy.utils.test import get_crawler
 
 from crawler.net.policy import Policy, RefusedDestination, decide
+from tests.conftest import tickerwatch
+from tests.daemon_process import DaemonProcess
 from tests.faultkit import fault_env, faults, last_poll, poll, record, rows
 from tests.faultserver import FaultServer
 from tests.pages import jsonld_liveblog, rss_feed
@@ -127,3 +133,106 @@ def test_dual_homed_source_cannot_lead_to_a_loopback_canary(faults, db_path, mon
         bodies = [b for (b,) in rows(db_path, "SELECT body FROM entries")]
         assert not any("internal secret" in b for b in bodies)
         assert last_poll(db_path, own)[0] == "ok", result.stderr[-2000:]
+
+
+# --- 2. credentials in a source URL ---------------------------------------------------------
+
+SECRET = "s3cret-Pa55"
+
+
+def wait_until(condition, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.05)
+
+
+def no_secret_anywhere(db_path, *texts: str) -> None:
+    """Neither the password nor its Basic encoding in any text or anywhere in the database."""
+    encoded = base64.b64encode(f"reader:{SECRET}".encode()).decode()
+    dump = ""
+    if db_path.exists():
+        with sqlite3.connect(db_path) as conn:
+            dump = "\n".join(conn.iterdump())
+    for text in (*texts, dump):
+        assert SECRET not in text and encoded not in text
+
+
+def test_credentials_in_a_source_url_are_refused_with_a_pointer_to_auth(faults, db_path, tmp_path):
+    url = faults.route("/private.html", page("private"))
+    with_secret = url.replace("http://", f"http://reader:{SECRET}@")
+    config = tmp_path / "sources.toml"
+    config.write_text(f'[[source]]\nname = "private"\nurl = "{with_secret}"\n')
+    check = tickerwatch("check-config", "--config", str(config))
+    polled = poll(db_path, with_secret)
+    inspected = tickerwatch("inspect", with_secret, db=db_path)
+    added = tickerwatch("add", with_secret, "--config", str(tmp_path / "new.toml"))
+    record("credentials: refused in check-config, poll, inspect, add")
+    for result in (check, polled, inspected, added):
+        output = result.stdout + result.stderr
+        assert result.returncode == 2, output
+        assert "reader:***@" in output and "auth" in output, output
+        no_secret_anywhere(db_path, output)
+    assert faults.requests == []
+    assert not (tmp_path / "new.toml").exists()
+
+
+def test_auth_setting_is_sent_to_the_source_only_and_never_shown(
+    faults, db_path, tmp_path, monkeypatch
+):
+    """``auth = "user:password"`` is HTTP Basic to the source's own origin; a redirect to
+    another port drops it; no log line, row or ``status`` shows it."""
+    monkeypatch.setenv("TICKERWATCH_MIN_INTERVAL", "0.5")
+    with FaultServer("127.0.0.1") as elsewhere:
+        target = elsewhere.route("/live.html", page("moved"))
+        url = faults.redirect("/private.html", target)
+        config = tmp_path / "sources.toml"
+        config.write_text(
+            f'[[source]]\nname = "private"\nurl = "{url}"\nauth = "reader:{SECRET}"\nevery = "1s"\n'
+        )
+        check = tickerwatch("check-config", "--config", str(config))
+        assert check.returncode == 0, check.stderr
+        daemon = DaemonProcess(db_path, config)
+        try:
+            wait_until(lambda: elsewhere.hits("/live.html") >= 2)
+        finally:
+            daemon.stop()
+        record("credentials: auth sent to the source, dropped across origins")
+        basic = "Basic " + base64.b64encode(f"reader:{SECRET}".encode()).decode()
+        assert faults.requests[0].headers.get("Authorization") == basic
+        assert all("Authorization" not in r.headers for r in elsewhere.requests)
+        status = tickerwatch("status", db=db_path)
+        no_secret_anywhere(db_path, check.stdout + check.stderr, daemon.text(), status.stdout)
+
+
+# --- 5. http(s) only, everywhere ------------------------------------------------------------
+
+
+def test_poll_and_inspect_never_read_files(db_path, tmp_path):
+    local = tmp_path / "live.html"
+    local.write_bytes(page("local"))
+    results = [
+        poll(db_path, "file:///etc/passwd"),
+        poll(db_path, local.as_uri()),
+        tickerwatch("inspect", "file:///etc/passwd", db=db_path),
+        tickerwatch("inspect", local.as_uri(), db=db_path),
+        poll(db_path, "data:text/html,<p>x</p>"),
+    ]
+    record("scheme: poll and inspect refuse file: and data:")
+    for result in results:
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert "http(s)" in result.stderr
+        assert "root:" not in result.stdout + result.stderr
+    assert not db_path.exists() or rows(db_path, "SELECT count(*) FROM entries") == [(0,)]
+
+
+def test_operator_requests_are_http_only_at_the_downloader(fault_env):
+    """The daemon's and the engine's own requests pass the same rule, trusted or not."""
+    from crawler.middlewares import NetPolicyMiddleware
+
+    middleware = NetPolicyMiddleware.from_crawler(get_crawler())
+    record("scheme: downloader refuses a trusted file: request")
+    for url in ("file:///etc/passwd", "data:text/html,x"):
+        trusted = Request(url, meta={"tw_source_url": url, "tw_allow_private": True})
+        with pytest.raises(IgnoreRequest, match="refused: .* scheme"):
+            asyncio.run(middleware.process_request(trusted))

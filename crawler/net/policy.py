@@ -151,6 +151,42 @@ def check_scheme(url: str) -> None:
         raise RefusedDestination(f"refused: {scheme or 'no'} scheme in {url[:200]}")
 
 
+def redact_url(url: str) -> str:
+    """``url`` with the password of its user info (``user:***@``) or a bare user token
+    (``***@``) masked, for every message that could quote an operator's URL."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    authority_end = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
+    authority = rest[:authority_end]
+    if "@" not in authority:
+        return url
+    userinfo, _, host = authority.rpartition("@")
+    user, colon, _ = userinfo.partition(":")
+    masked = f"{user}:***" if colon else "***"
+    return f"{scheme}://{masked}@{host}{rest[authority_end:]}"
+
+
+def source_url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be a source the operator names (config file, ``poll``, ``inspect``),
+    or None. One rule everywhere: an absolute http(s) URL, without credentials in it."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError:
+        return "not a URL"
+    if parts.scheme.lower() not in ALLOWED_SCHEMES or not parts.hostname:
+        return "need an absolute http(s) URL"
+    if any(c.isspace() for c in url):
+        return "need an absolute http(s) URL (it contains white space)"
+    if "@" in parts.netloc:
+        return (
+            "credentials in the URL are not supported (they would be logged and stored): "
+            'remove them and set auth = "user:password" on the [[source]] (HTTP Basic)'
+        )
+    return None
+
+
 def check_addresses(url: str, addresses: Iterable[Address], policy: Policy) -> None:
     """Refuse when any address is non-public: a host that resolves both ways is not public."""
     for address in addresses:

@@ -9,6 +9,7 @@ import scrapy
 import xxhash
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
+from w3lib.http import basic_auth_header
 
 from crawler.extractors import extract_liveblog
 from crawler.extractors.pagesafety import parser_gave_up, too_complex
@@ -56,6 +57,7 @@ class PollSpider(scrapy.Spider):
         max_articles: int | None = None,
         timeout: float | None = None,
         user_agent: str | None = None,
+        auth: str | None = None,
         origin: str | None = None,
         selectors: dict[str, str] | None = None,
     ) -> scrapy.Request:
@@ -78,14 +80,18 @@ class PollSpider(scrapy.Spider):
         if origin:
             meta["tw_origin"], meta["tw_untrusted"] = origin, True
         # A per-source User-Agent (daemon config); Scrapy's middleware only sets a default.
-        headers = {"User-Agent": user_agent} if user_agent else None
+        headers = {"User-Agent": user_agent} if user_agent else {}
+        if auth:  # "user:password" from the sources file; Scrapy's RedirectMiddleware drops
+            # Authorization when a redirect changes scheme, host or port.
+            user, _, password = auth.partition(":")
+            headers["Authorization"] = basic_auth_header(user, password)
         return scrapy.Request(
             url,
             callback=self.parse_poll,
             errback=self.poll_failed,
             dont_filter=True,
             meta=meta,
-            headers=headers,
+            headers=headers or None,
         )
 
     def _item(self, meta: dict, kind: str | None = None) -> PollItem:

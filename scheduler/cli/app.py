@@ -21,6 +21,7 @@ from scheduler.cli import watch as cli_watch
 from scheduler.cli.reading import check_source, open_readonly, why_empty
 from scheduler.cli.tables import resolve_tz, tz_option
 from scheduler.cli.views import entries_table
+from scheduler.cli.urls import check_urls
 from scheduler.config.durations import parse_duration
 from scheduler.logs import setup_logging
 
@@ -49,7 +50,7 @@ def main(ctx: click.Context, db_path: Path | None, log_format: str) -> None:
 
 
 @main.command()
-@click.argument("urls", nargs=-1, required=True)
+@click.argument("urls", nargs=-1, required=True, callback=check_urls)
 @click.option(
     "--kind", type=click.Choice(["auto", "liveblog", "feed"]), default="auto", show_default=True
 )

@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from crawler.text.terminal import safe_for_log
+from scheduler.cli.urls import check_urls
 
 PREVIEW_CHARS = 160
 
@@ -39,7 +40,7 @@ def sites(as_json: bool) -> None:
 
 
 @click.command()
-@click.argument("url")
+@click.argument("url", callback=check_urls)
 @click.option("--site", help="Force one extractor by name (see `tickerwatch sites`).")
 @click.option(
     "--kind", type=click.Choice(["auto", "liveblog", "feed"]), default="auto", show_default=True

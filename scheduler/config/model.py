@@ -19,7 +19,7 @@ LOG_FORMATS = ("text", "json")
 # Keys per table; anything else is a typo we refuse rather than silently ignore.
 TOP_KEYS = {"log_format", "log_file", "defaults", "source"}
 DEFAULT_KEYS = {"every", "user_agent", "timeout", "max_articles", "notify"}
-SOURCE_KEYS = DEFAULT_KEYS | {"name", "url", "kind", "site", "match", "grace", "selectors"}
+SOURCE_KEYS = DEFAULT_KEYS | {"name", "url", "kind", "site", "match", "grace", "selectors", "auth"}
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,8 @@ class SourceConfig:
     origin: str | None = None  # series members: the hub whose link this URL is (untrusted)
     series: str | None = None  # series members: the series' name
     selectors: tuple[tuple[str, str], ...] = ()  # [source.selectors]: CSS for an unknown site
+    # "user:password", sent as HTTP Basic to this source's own origin only; never shown.
+    auth: str | None = field(default=None, repr=False)
     line: int | None = field(default=None, compare=False)
 
 

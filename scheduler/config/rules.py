@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from crawler.net.policy import redact_url, source_url_problem
 from crawler.store.db import source_name_for
 from scheduler.config.durations import parse_duration
 from scheduler.config.lines import LineIndex
@@ -124,10 +125,14 @@ class Validator:
         for key in sorted(set(table) - SOURCE_KEYS):
             self.fail(self.lines.key("source", index, key), f"unknown key {key!r} in [[source]]")
         url = table.get("url")
-        if not isinstance(url, str) or not _valid_url(url):
+        problem = (
+            source_url_problem(url) if isinstance(url, str) else "need an absolute http(s) URL"
+        )
+        if problem:
             line = self.lines.key("source", index, "url") if "url" in table else header
-            self.fail(line, f"bad or missing url {url!r}: need an absolute http(s) URL")
-            url = url if isinstance(url, str) else ""
+            shown = redact_url(url) if isinstance(url, str) else url
+            self.fail(line, f"bad or missing url {shown!r}: {problem}")
+            url = url if isinstance(url, str) and "@" not in url else ""
         name = table.get("name") or (source_name_for(url) if url else f"#{index}")
         if not isinstance(name, str) or not name.strip():
             self.fail(self.lines.key("source", index, "name"), "name must be text")
@@ -142,6 +147,13 @@ class Validator:
                 line = self.lines.key("source", index, "site")
                 self.fail(line, f"unknown site {site!r}; known: {', '.join(known)}")
         merged = {**base, **self.settings(table, "source", index), **self.series(table, index)}
+        if "auth" in table:
+            auth = table["auth"]
+            if not isinstance(auth, str) or ":" not in auth or any(c in auth for c in "\r\n"):
+                line = self.lines.key("source", index, "auth")
+                self.fail(line, 'auth must be "user:password" (HTTP Basic), on one line')
+            else:
+                merged["auth"] = auth
         if "selectors" in table:
             merged["selectors"] = self.selectors(table["selectors"], index)
         if kind == "series" and "match" not in merged:
@@ -210,11 +222,6 @@ class Validator:
             if not apprise.Apprise().add(url):
                 line = next((ln for u, ln in targets if u == url), None)
                 self.fail(line, f"notify: apprise does not understand {_redact(url)!r}")
-
-
-def _valid_url(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and bool(parts.hostname) and " " not in url
 
 
 def _redact(url: str) -> str:
