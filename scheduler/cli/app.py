@@ -20,8 +20,8 @@ from scheduler.cli import sources as cli_sources
 from scheduler.cli import watch as cli_watch
 from scheduler.cli.reading import check_source, open_readonly, why_empty
 from scheduler.cli.tables import resolve_tz, tz_option
-from scheduler.cli.views import entries_table
 from scheduler.cli.urls import check_urls
+from scheduler.cli.views import entries_table
 from scheduler.config.durations import parse_duration
 from scheduler.logs import setup_logging
 
