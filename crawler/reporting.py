@@ -1,4 +1,4 @@
-"""The log line for each committed development: ``NEW <source> <published_at> <title> <url>``.
+"""The log line for each committed development: ``NEW <source> <published_at> <text> <url>``.
 
 Lines go to the ``tickerwatch.events`` logger with the development attached as ``extra``, so the
 CLI's formatter can print either the text line or one JSON object per line.
@@ -16,12 +16,16 @@ logger = logging.getLogger(__name__)
 
 
 def development_line(source: str, development: dict) -> str:
-    """Scraped text is escaped here: a title must never forge a log line or drive a terminal."""
+    """Scraped text is escaped here: a title must never forge a log line or drive a terminal.
+
+    The text is the development's ``text`` (the title, else the start of the body: see
+    ``entry_text``, filled in where developments are read from the store), ``-`` only when the
+    entry has neither."""
     parts = [
         development["event"].upper(),
         safe_for_log(source),
         development.get("published_at") or "-",
-        safe_for_log(development.get("title") or "", limit=200) or "-",
+        safe_for_log(development.get("text") or development.get("title") or "", limit=200) or "-",
         safe_for_log(development.get("url") or ""),
     ]
     return " ".join(parts)

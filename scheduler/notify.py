@@ -59,7 +59,7 @@ def message_for(source: str, events: list[dict]) -> tuple[str, str]:
     if len(events) == 1:
         event = events[0]
         title = f"{event['event'].upper()} {safe_for_log(source, limit=60)}: "
-        title += safe_for_log(event.get("title") or "-", limit=120)
+        title += safe_for_log(event.get("text") or event.get("title") or "-", limit=120)
     else:
         title = f"{safe_for_log(source, limit=60)}: {len(events)} developments"
     lines = [development_line(source, event) for event in events[:MAX_LINES]]

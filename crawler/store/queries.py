@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from crawler.store.db import Store
+from crawler.text.terminal import entry_text
 
 ENTRY_COLUMNS = (
     "id, source, key, url, title, body, author, published_at, updated_at, first_seen_at, "
@@ -12,9 +13,21 @@ ENTRY_COLUMNS = (
 )
 
 
+# Enough of an entry's body to name it in a line when it has no title (crawler/text/terminal.py
+# entry_text): development lines, ``tail`` and notifications read this, not whole bodies.
+BODY_START = "substr(e.body, 1, 400) AS body_start"
+
+
 def _rows(cursor: sqlite3.Cursor) -> list[dict]:
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor]
+
+
+def _with_text(rows: list[dict]) -> list[dict]:
+    """Each development row gets ``text`` (its title, else the start of its body)."""
+    for row in rows:
+        row["text"] = entry_text(row["title"], row.pop("body_start"))
+    return rows
 
 
 def list_entries(
@@ -75,7 +88,7 @@ def events_after(
     A baseline event carries its poll's ``strategy`` and ``entries_found`` for the summary."""
     sql = (
         "SELECT ev.id, ev.event, ev.revision, ev.created_at, s.name AS source, e.key, e.title, "
-        f"e.url, e.published_at, ev.poll_id, {_BASELINE} AS baseline, p.strategy, "
+        f"{BODY_START}, e.url, e.published_at, ev.poll_id, {_BASELINE} AS baseline, p.strategy, "
         "p.entries_found FROM events ev JOIN entries e ON e.id = ev.entry_id "
         "JOIN sources s ON s.id = ev.source_id JOIN polls p ON p.id = ev.poll_id WHERE ev.id > ?"
     )
@@ -88,7 +101,7 @@ def events_after(
         params.append(source)
     sql += f" ORDER BY ev.id {'DESC' if newest else ''} LIMIT ?"
     params.append(limit)
-    rows = _rows(store.conn.execute(sql, params))
+    rows = _with_text(_rows(store.conn.execute(sql, params)))
     return rows[::-1] if newest else rows
 
 
@@ -155,12 +168,12 @@ def pending_events(store: Store, *, limit: int = 200) -> list[dict]:
     """
     sql = f"""
     SELECT ev.id, ev.poll_id, ev.event, ev.revision, ev.created_at, ev.entry_id,
-      s.name AS source, s.url AS source_url, e.key, e.title, e.url, e.published_at,
-      {_BASELINE} AS baseline
+      s.name AS source, s.url AS source_url, e.key, e.title, {BODY_START}, e.url,
+      e.published_at, {_BASELINE} AS baseline
     FROM events ev JOIN entries e ON e.id = ev.entry_id JOIN sources s ON s.id = ev.source_id
     WHERE ev.notified_at IS NULL ORDER BY ev.id LIMIT ?
     """
-    return _rows(store.conn.execute(sql, (limit,)))
+    return _with_text(_rows(store.conn.execute(sql, (limit,))))
 
 
 def _has_column(store: Store, table: str, column: str) -> bool:

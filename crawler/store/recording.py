@@ -10,6 +10,8 @@ from crawler.diff.entries import REMOVAL_AFTER, Development, DiffResult, diff_en
 from crawler.diff.health import adapter_of, condition, episode, extraction_concern
 from crawler.items import EntryItem, PollItem
 from crawler.store.db import Store, utcnow
+from crawler.store.queries import BODY_START
+from crawler.text.terminal import entry_text
 from crawler.text.timeparse import iso_to_utc as to_utc
 
 # How stale ``last_seen_at`` of an entry that stays on the page may get: refreshing it on every
@@ -247,13 +249,15 @@ def _apply(conn, source_id, poll_id, item, stored, developments: list[Developmen
             (poll_id, source_id, entry_id, development.event, revision, now),
         )
         row = conn.execute(
-            "SELECT key, title, url, published_at FROM entries WHERE id = ?", (entry_id,)
+            f"SELECT key, title, url, published_at, {BODY_START} FROM entries e WHERE id = ?",
+            (entry_id,),
         ).fetchone()
         reports.append(
             {
                 "event": development.event,
                 "key": row[0],
                 "title": row[1] or "",
+                "text": entry_text(row[1], row[4]),
                 "url": row[2] or "",
                 "published_at": row[3],
                 "revision": revision,

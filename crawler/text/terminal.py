@@ -36,6 +36,27 @@ def safe_for_log(text: str, limit: int | None = None) -> str:
     return text
 
 
+LINE_TEXT = 80  # characters of the body that name an entry without a title
+
+
+def entry_text(title: str | None, body: str | None, limit: int = LINE_TEXT) -> str:
+    """What names an entry in a line: its title, else the start of its cleaned body.
+
+    Most Guardian posts and many tickers have no headline of their own; a development line
+    or notification that reads only ``-`` says nothing. The body's start is whitespace-
+    collapsed and cut at a word boundary near ``limit`` characters, with "…". "" when the
+    entry has neither (an image-only post): the caller shows ``-``.
+    """
+    if title and title.strip():
+        return title
+    text = " ".join((body or "").split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    word = cut.rsplit(" ", 1)[0]
+    return (word if len(word) >= limit // 2 else cut).rstrip(" ,;:.-–—") + "…"
+
+
 # What JSON leaves unescaped with ensure_ascii=False but a terminal or a line reader must not
 # see raw: C1 controls, line/paragraph separators, bidi overrides, lone surrogates.
 _JSON_UNSAFE_RE = re.compile(rf"[\x7f-\x9f\u2028\u2029{_BIDI}\ud800-\udfff]")

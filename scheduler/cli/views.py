@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import tzinfo
 
-from crawler.text.terminal import safe_for_log
+from crawler.text.terminal import entry_text, safe_for_log
 from scheduler.cli.tables import Column, echo_table, show_time
 
 TITLE_FALLBACK = 120  # characters of the body shown for an entry without a title
@@ -21,7 +21,7 @@ def entries_table(rows: list[dict], zone: tzinfo) -> None:
     cells = []
     for row in rows:
         flags = (" removed" if row["removed_at"] else "") + (" pinned" if row["pinned"] else "")
-        title = row["title"] or " ".join((row["body"] or "").split())[:TITLE_FALLBACK]
+        title = entry_text(row["title"], row["body"], TITLE_FALLBACK)
         cells.append(
             (
                 show_time(row["published_at"] or row["first_seen_at"], zone),
