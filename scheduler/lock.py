@@ -1,4 +1,5 @@
-"""One daemon per database: an flock'ed lock file beside the database, holding the owner's pid."""
+"""One daemon per database: an flock'ed lock file beside the database file (symlinks resolved),
+holding the owner's pid."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ class DaemonLock:
     """``with DaemonLock(db_path):`` — released by the kernel even when the process is killed."""
 
     def __init__(self, db_path: str | Path) -> None:
-        db_path = Path(db_path)
+        # The file, not the name: ``link.db -> d.db`` (or a symlinked directory) must find the
+        # lock of the daemon already running on ``d.db``.
+        db_path = Path(db_path).resolve()
         self.path = db_path.with_name(db_path.name + ".lock")
         self._fd: int | None = None
 

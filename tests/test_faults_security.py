@@ -236,3 +236,31 @@ def test_operator_requests_are_http_only_at_the_downloader(fault_env):
         trusted = Request(url, meta={"tw_source_url": url, "tw_allow_private": True})
         with pytest.raises(IgnoreRequest, match="refused: .* scheme"):
             asyncio.run(middleware.process_request(trusted))
+
+
+# --- 6. one daemon per database, whatever the path --------------------------------------------
+
+
+def test_second_daemon_through_a_symlink_is_refused(faults, tmp_path, monkeypatch):
+    monkeypatch.setenv("TICKERWATCH_MIN_INTERVAL", "0.5")
+    url = faults.route("/live.html", page("lock"))
+    config = tmp_path / "sources.toml"
+    config.write_text(f'[[source]]\nname = "lock"\nurl = "{url}"\nevery = "1s"\n')
+    (tmp_path / "real").mkdir()
+    db = tmp_path / "real" / "d.db"
+    (tmp_path / "link.db").symlink_to(db)
+    (tmp_path / "dirlink").symlink_to(tmp_path / "real", target_is_directory=True)
+    daemon = DaemonProcess(db, config)
+    try:
+        daemon.wait_for(r"^BASELINE lock ", timeout=60)
+        seconds = [
+            tickerwatch("run", "--config", str(config), db=path, timeout=60)
+            for path in (tmp_path / "link.db", tmp_path / "dirlink" / "d.db")
+        ]
+        record("process: second daemon through a symlink refused")
+        for second in seconds:
+            assert second.returncode != 0, second.stderr[-2000:]
+            assert f"pid {daemon.proc.pid}" in second.stderr
+        assert daemon.proc.poll() is None
+    finally:
+        assert daemon.stop() == 0
