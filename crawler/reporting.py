@@ -28,6 +28,8 @@ def development_line(source: str, development: dict) -> str:
         safe_for_log(development.get("text") or development.get("title") or "", limit=200) or "-",
         safe_for_log(development.get("url") or ""),
     ]
+    if development.get("change"):  # a CHANGED line says what the edit did (crawler/diff/words.py)
+        parts.append(safe_for_log(development["change"], limit=160))
     return " ".join(parts)
 
 

@@ -88,7 +88,8 @@ def events_after(
     A baseline event carries its poll's ``strategy`` and ``entries_found`` for the summary."""
     sql = (
         "SELECT ev.id, ev.event, ev.revision, ev.created_at, s.name AS source, e.key, e.title, "
-        f"{BODY_START}, e.url, e.published_at, ev.poll_id, {_BASELINE} AS baseline, p.strategy, "
+        f"{BODY_START}, e.url, e.published_at, ev.poll_id, ev.entry_id, {_BASELINE} AS baseline, "
+        "p.strategy, "
         "p.entries_found FROM events ev JOIN entries e ON e.id = ev.entry_id "
         "JOIN sources s ON s.id = ev.source_id JOIN polls p ON p.id = ev.poll_id WHERE ev.id > ?"
     )
@@ -193,3 +194,43 @@ def hub_links(store: Store, hub_url: str) -> list[dict]:
         "JOIN sources s ON s.id = e.source_id WHERE s.url = ? ORDER BY e.id"
     )
     return _rows(store.conn.execute(sql, (hub_url,)))
+
+
+def entry_history(store: Store, source: str, key: str) -> tuple[dict | None, list[dict]]:
+    """One entry (by source name and key) and every revision of it, oldest first."""
+    entries = _rows(
+        store.conn.execute(
+            "SELECT e.id, s.name AS source, e.key, e.url, e.published_at, e.first_seen_at, "
+            "e.removed_at, e.revision FROM entries e JOIN sources s ON s.id = e.source_id "
+            "WHERE s.name = ? AND e.key = ?",
+            (source, key),
+        )
+    )
+    if not entries:
+        return None, []
+    revisions = _rows(
+        store.conn.execute(
+            "SELECT revision, title, body, seen_at, poll_id FROM revisions WHERE entry_id = ? "
+            "ORDER BY revision",
+            (entries[0]["id"],),
+        )
+    )
+    return entries[0], revisions
+
+
+def entry_keys(store: Store, source: str, limit: int = 10) -> list[str]:
+    """The newest keys of a source: what an unknown key's error suggests."""
+    sql = (
+        "SELECT e.key FROM entries e JOIN sources s ON s.id = e.source_id WHERE s.name = ? "
+        "ORDER BY coalesce(e.published_at, e.first_seen_at) DESC LIMIT ?"
+    )
+    return [row[0] for row in store.conn.execute(sql, (source, limit))]
+
+
+def revision_pair(store: Store, entry_id: int, revision: int) -> list[dict]:
+    """The revision before ``revision`` and ``revision`` itself (what a CHANGED line compares)."""
+    sql = (
+        "SELECT revision, title, body FROM revisions WHERE entry_id = ? AND revision IN (?, ?) "
+        "ORDER BY revision"
+    )
+    return _rows(store.conn.execute(sql, (entry_id, revision - 1, revision)))

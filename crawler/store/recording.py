@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from crawler.diff.entries import REMOVAL_AFTER, Development, DiffResult, diff_entries
 from crawler.diff.health import adapter_of, condition, episode, extraction_concern
+from crawler.diff.words import revision_text, summary
 from crawler.items import EntryItem, PollItem
 from crawler.store.db import Store, utcnow
 from crawler.store.queries import BODY_START
@@ -216,11 +217,19 @@ def _apply(conn, source_id, poll_id, item, stored, developments: list[Developmen
     )
     for development in ordered:
         entry, old = development.entry, development.stored
+        change = None
         if development.event == "new":
             entry_id, revision = _insert_entry(conn, source_id, entry, now), 1
             _insert_revision(conn, entry_id, 1, entry, now, poll_id)
         elif development.event == "changed":
             entry_id, revision = old.id, old.revision + 1
+            before = conn.execute(
+                "SELECT title, body FROM revisions WHERE entry_id = ? AND revision = ?",
+                (entry_id, old.revision),
+            ).fetchone()
+            change = summary(
+                revision_text(*(before or ("", ""))), revision_text(entry.title, entry.body)
+            )
             conn.execute(
                 "UPDATE entries SET title = ?, body = ?, content_hash = ?, revision = ?, url = ?, "
                 "published_at = ?, updated_at = ?, author = ? WHERE id = ?",
@@ -252,18 +261,19 @@ def _apply(conn, source_id, poll_id, item, stored, developments: list[Developmen
             f"SELECT key, title, url, published_at, {BODY_START} FROM entries e WHERE id = ?",
             (entry_id,),
         ).fetchone()
-        reports.append(
-            {
-                "event": development.event,
-                "key": row[0],
-                "title": row[1] or "",
-                "text": entry_text(row[1], row[4]),
-                "url": row[2] or "",
-                "published_at": row[3],
-                "revision": revision,
-                "entry_id": entry_id,
-            }
-        )
+        report = {
+            "event": development.event,
+            "key": row[0],
+            "title": row[1] or "",
+            "text": entry_text(row[1], row[4]),
+            "url": row[2] or "",
+            "published_at": row[3],
+            "revision": revision,
+            "entry_id": entry_id,
+        }
+        if change is not None:
+            report["change"] = change  # what the edit did, for the CHANGED line
+        reports.append(report)
     return reports
 
 

@@ -6,9 +6,10 @@ import time
 
 import click
 
+from crawler.diff.words import revision_text, summary
 from crawler.reporting import baseline_line, development_line
 from crawler.store.db import Store
-from crawler.store.queries import events_after, last_event_id, source_status
+from crawler.store.queries import events_after, last_event_id, revision_pair, source_status
 from crawler.text.terminal import json_line, safe_for_log
 from scheduler.cli.reading import check_source, open_readonly
 from scheduler.cli.tables import resolve_tz, tz_option
@@ -21,11 +22,17 @@ PAGE = 500  # events read per query
 class _Lines:
     """Turns event rows into the lines ``tail`` shows: a baseline poll becomes one line."""
 
-    def __init__(self, baseline: bool) -> None:
+    def __init__(self, store: Store, baseline: bool) -> None:
+        self.store = store
         self.baseline = baseline  # show each entry of a first poll instead of the summary
         self.summarised: set[int] = set()
 
     def line(self, row: dict) -> dict | None:
+        if row["event"] == "changed":  # the same summary of the edit as the daemon's line
+            pair = revision_pair(self.store, row["entry_id"], row["revision"])
+            if len(pair) == 2:
+                texts = [revision_text(r["title"], r["body"]) for r in pair]
+                row["change"] = summary(*texts)
         if not row["baseline"] or self.baseline:
             return row
         if row["poll_id"] in self.summarised:
@@ -89,7 +96,7 @@ def tail(
     """
     store = open_readonly(obj["db"])
     check_source(store, source)
-    lines = _Lines(baseline)
+    lines = _Lines(store, baseline)
     cursor = last_event_id(store)
     for row in _recent(store, source, count, lines) if count else []:
         _emit(row, as_json)
