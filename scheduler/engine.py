@@ -105,9 +105,10 @@ class PollEngine:
         """Queue one poll of ``url``; options go to :meth:`PollSpider.poll_request`."""
         assert self.crawler is not None and self.crawler.engine is not None, "engine not started"
         token = uuid.uuid4().hex
+        # Build the request first: a URL Scrapy refuses raises here, before anything is pending.
+        request = self.spider.poll_request(url, token=token, **options)
         result: defer.Deferred = defer.Deferred()
         self._pending[token] = result
-        request = self.spider.poll_request(url, token=token, **options)
         timeout = request.meta.get("download_timeout") or self.settings.getfloat("DOWNLOAD_TIMEOUT")
         from twisted.internet import reactor
 

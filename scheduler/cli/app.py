@@ -19,6 +19,7 @@ from scheduler.cli import history as cli_history
 from scheduler.cli import sites as cli_sites
 from scheduler.cli import sources as cli_sources
 from scheduler.cli import watch as cli_watch
+from scheduler.cli.guards import GuardedGroup
 from scheduler.cli.reading import check_source, open_readonly, why_empty
 from scheduler.cli.tables import resolve_tz, tz_option
 from scheduler.cli.urls import check_urls
@@ -27,7 +28,7 @@ from scheduler.config.durations import parse_duration
 from scheduler.logs import setup_logging
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=GuardedGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--db",
     "db_path",

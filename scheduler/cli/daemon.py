@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from click.core import ParameterSource
 
+from crawler.store.db import Store
 from crawler.text.terminal import safe_for_log
 from scheduler.config.model import Config, ConfigError, default_config_path, load_config
 from scheduler.logs import setup_logging
@@ -51,11 +52,17 @@ def run(ctx: click.Context, config_path: Path | None, log_file: str | None) -> N
     config = _load_or_exit(config_path or default_config_path())
     fmt = _log_format(ctx, config)
     setup_logging(fmt, log_file=log_file or config.log_file)
+    # Open (and migrate) the database before the lock file is made: a file that is not SQLite
+    # or sits on a read-only mount is one line and exit 2 (scheduler/cli/guards.py), no .lock.
+    Store(ctx.obj["db"]).close()
     lock = DaemonLock(ctx.obj["db"])
     try:
         lock.acquire()
     except AlreadyRunning as error:
         raise click.ClickException(str(error)) from None
+    except OSError as error:
+        click.echo(f"error: {lock.path}: {safe_for_log(str(error))}", err=True)
+        sys.exit(2)
 
     def relog(new: Config) -> None:
         if (_log_format(ctx, new), new.log_file) != (fmt, config.log_file):

@@ -1,0 +1,50 @@
+"""What the CLI catches around any command: a database it cannot use.
+
+A file that is not SQLite, a database on a read-only mount or a full-text query SQLite cannot
+parse is one line naming the file (or ``--search``) and the reason, exit 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from crawler.text.terminal import safe_for_log
+
+USAGE_ERROR = 2
+
+
+def database_problem(db_path: Path | str, error: BaseException) -> str:
+    """One line for a database that cannot be used: the file and what is wrong with it."""
+    reason = str(error) or error.__class__.__name__
+    if "fts5" in reason:
+        return f"error: --search: not a valid full-text query ({reason})"
+    if isinstance(error, sqlite3.DatabaseError) and "not a database" in reason:
+        reason = "not an SQLite database (file is not a database)"
+    elif "readonly" in reason or _read_only_mount(Path(db_path)):
+        reason = f"read-only file system or file ({reason})"
+    return f"error: {safe_for_log(str(db_path))}: {safe_for_log(reason)}"
+
+
+def _read_only_mount(path: Path) -> bool:
+    try:
+        return bool(os.statvfs(path.parent).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
+class GuardedGroup(click.Group):
+    """The ``tickerwatch`` group: a database error in any command ends in one line, exit 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except sqlite3.Error as error:
+            db = (ctx.obj or {}).get("db", "?")
+            click.echo(database_problem(db, error), err=True)
+            sys.exit(USAGE_ERROR)
