@@ -21,6 +21,49 @@ def _goal(value: float | None, limit: float) -> str:
     )
 
 
+# (style read by a generic path, style of the same page read by a site adapter, goal text)
+_GENERIC_VS_ADAPTER = (
+    ("article", "reach", "generic heuristic, 1 new entry among 300 ≤ 1.5× site adapter"),
+    (
+        "jsonld+article",
+        "jsonld+reach",
+        "JSON-LD merged with generic blocks ≤ 1.5× site adapter + JSON-LD",
+    ),
+)
+
+
+def _paths(kinds: dict) -> list[str]:
+    """Per extraction path (bench/pages.py STYLE_PATHS): first poll, new entry, edited entry,
+    and the new-entry poll as a multiple of the same poll through a site adapter."""
+    from bench.pages import STYLE_PATHS
+
+    rows = []
+    base = {path: adapter for path, adapter, _ in _GENERIC_VS_ADAPTER}
+    for style, path in STYLE_PATHS.items():
+        new = _m(kinds.get(f"liveblog_new_entry[{style}]"))
+        if new is None:
+            continue
+        first = _m(kinds.get(f"liveblog_first_poll[{style}]"))
+        edit = _m(kinds.get(f"liveblog_edited_entry[{style}]"))
+        p95 = _m(kinds.get(f"liveblog_new_entry[{style}]"), "p95")
+        adapter = _m(kinds.get(f"liveblog_new_entry[{base.get(style, style)}]"))
+        times = f"{new / adapter:.2f}×" if adapter else "n/a"
+        rows.append(
+            f"| {path} | `{style}` | {_f(first)} | {_f(new)} | {_f(p95)} | {_f(edit)} | {times} |"
+        )
+    if not rows:
+        return []
+    return [
+        "",
+        "### By extraction path (liveblogs of 300 entries; ms CPU, medians unless p95)",
+        "",
+        "| path | page markup | first poll | 1 new entry | p95 | 1 edited entry |"
+        " new entry × site adapter |",
+        "|---|---|---:|---:|---:|---:|---:|",
+        *rows,
+    ]
+
+
 def render(r: dict) -> str:
     m = r["machine"]
     kinds = r.get("perpoll", {}).get("kinds", {})
@@ -42,6 +85,7 @@ def render(r: dict) -> str:
             lines.append(
                 f"| {name} | {v['median']:.2f} | {v['p95']:.2f} | {1000 / v['median']:.0f} |"
             )
+    lines += _paths(kinds)
     naive = r.get("naive", {}).get("cpu")
     lines += [
         "",
@@ -94,6 +138,12 @@ def render(r: dict) -> str:
         ("liveblog, 1 new entry ≤ 0.5× urlwatch's changed poll", ratio(new, uwch), 0.5, "×"),
         ("changed feed poll (100 items) ≤ 5 ms CPU", feed, 5, " ms"),
     ]
+    for path, adapter, text in _GENERIC_VS_ADAPTER:
+        value = ratio(
+            _m(kinds.get(f"liveblog_new_entry[{path}]")),
+            _m(kinds.get(f"liveblog_new_entry[{adapter}]")),
+        )
+        rows.append((f"(issue 11) {text}", value, 1.5, "×"))
     if cap:
         rows += [
             (
