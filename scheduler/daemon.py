@@ -248,9 +248,10 @@ class Daemon(ConfigReload):
 
     def _sync_series(self, series: SourceConfig) -> None:
         """Start polling newly discovered members; stop those whose grace period is over."""
-        for url in discover(self.store, series):
+        configured = [s.url for s in self.config.sources]
+        for url in discover(self.store, series, configured):
             logger.info("series %s: following %s", safe_for_log(series.name), safe_for_log(url))
-        active, retired = members(self.store, series, datetime.now(UTC))
+        active, retired = members(self.store, series, datetime.now(UTC), configured)
         for member in active:
             if self.members.get(member.name) != member:
                 self.members[member.name] = member

@@ -10,15 +10,23 @@ the grace period — late corrections happen — and then stop.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
+from crawler.net.policy import source_url_problem
 from crawler.store.db import Store
 from crawler.store.queries import hub_links, series_members
 from crawler.store.sources import register_member
+from crawler.text.urls import canonical_url
 from scheduler.config.model import SourceConfig
 from scheduler.schedule import parse_time
+
+
+def _same(url: str) -> str:
+    """Two spellings of one page (tracking parameters, fragment, default port) compare equal."""
+    return canonical_url(url, drop_fragment=True)
 
 
 def hub_name(series: SourceConfig) -> str:
@@ -31,11 +39,22 @@ def member_name(series: SourceConfig, url: str) -> str:
     return f"{series.name}/{slug.removesuffix('.html') or urlsplit(url).netloc}"
 
 
-def discover(store: Store, series: SourceConfig) -> list[str]:
+def discover(store: Store, series: SourceConfig, configured: Iterable[str] = ()) -> list[str]:
     """Register hub links that match the pattern and are new to the series; oldest first, so
-    storage order (the sources' ids) is discovery order even within one hub poll."""
+    storage order (the sources' ids) is discovery order even within one hub poll.
+
+    A link to a ``configured`` source (even one not polled yet), a non-http(s) link or one with
+    credentials never becomes a member: a hub may only add to its own series.
+    """
     pattern = re.compile(series.match or "")
-    links = [row for row in hub_links(store, series.url) if pattern.search(row["url"])]
+    taken = {_same(url) for url in configured}
+    links = [
+        row
+        for row in hub_links(store, series.url)
+        if pattern.search(row["url"])
+        and _same(row["url"]) not in taken
+        and source_url_problem(row["url"]) is None
+    ]
     # Within one poll a hub lists the newest first: register bottom-up.
     links.sort(key=lambda row: (row["first_seen_at"], -(row["position"] or 0)))
     return [
@@ -46,14 +65,16 @@ def discover(store: Store, series: SourceConfig) -> list[str]:
 
 
 def members(
-    store: Store, series: SourceConfig, now: datetime
+    store: Store, series: SourceConfig, now: datetime, configured: Iterable[str] = ()
 ) -> tuple[list[SourceConfig], list[str]]:
     """(members to poll, names of members whose grace period is over).
 
     The newest member is always polled; an older one until ``grace`` after the next newer one
-    was discovered.
+    was discovered. A ``configured`` source is never a member (a database from before that
+    rule may list one), so it is polled once, under its own name.
     """
-    rows = series_members(store, series.name)
+    taken = {_same(url) for url in configured}
+    rows = [row for row in series_members(store, series.name) if _same(row["url"]) not in taken]
     active: list[SourceConfig] = []
     retired: list[str] = []
     for index, row in enumerate(rows):

@@ -264,3 +264,44 @@ def test_second_daemon_through_a_symlink_is_refused(faults, tmp_path, monkeypatc
         assert daemon.proc.poll() is None
     finally:
         assert daemon.stop() == 0
+
+
+# --- 3. hub content cannot take over configured sources ---------------------------------------
+
+
+def test_series_hub_cannot_take_over_a_configured_source(faults, tmp_path, db_path, monkeypatch):
+    """The hub links to a configured source's URL (also with a tracking parameter) and to a
+    page behind credentials: only the genuine new liveblog becomes a member; the configured
+    source keeps its name, stays out of the series and is polled once per interval."""
+    monkeypatch.setenv("TICKERWATCH_MIN_INTERVAL", "0.5")
+    member = faults.route("/live/ukraine-montag.html", page("member"))
+    other = faults.route("/live/ukraine-other.html", page("other"))
+    sneaky = other.replace("://", "://x:y@")
+    links = [member, other, other + "?utm_source=hub", sneaky]
+    items = [
+        {"guid": f"h{i}", "title": f"Liveblog {i}", "link": link, "summary": "hub"}
+        for i, link in enumerate(links)
+    ]
+    hub = faults.route("/hub.xml", rss_feed(items), headers={"Content-Type": "application/rss+xml"})
+    config = tmp_path / "sources.toml"
+    config.write_text(
+        f'[[source]]\nname = "ukraine"\nurl = "{hub}"\nkind = "series"\nmatch = "/live/ukraine-"\n'
+        f'every = "1s"\n\n[[source]]\nname = "other"\nurl = "{other}"\nevery = "2s"\n'
+    )
+    daemon = DaemonProcess(db_path, config)
+    try:
+        daemon.wait_for(r"series ukraine: following \S+ukraine-montag\.html", timeout=60)
+        wait_until(lambda: faults.hits("/hub.xml") >= 4, timeout=60)
+    finally:
+        assert daemon.stop() == 0
+    record("series: hub cannot take over a configured source")
+    assert rows(db_path, "SELECT name, series FROM sources WHERE url = ?", other) == [
+        ("other", None)
+    ]
+    assert rows(db_path, "SELECT url FROM sources WHERE series = 'ukraine'") == [(member,)]
+    log = daemon.text()
+    assert "ukraine/ukraine-other" not in log and "following " + other not in log
+    assert "y@" not in log
+    # Polled on its own interval only: at most one request per 2 s (plus one of slack).
+    times = [r.at for r in faults.requests if r.path == "/live/ukraine-other.html"]
+    assert len(times) <= (times[-1] - times[0]) / 2 + 2, times

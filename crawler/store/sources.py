@@ -21,14 +21,15 @@ def unschedule_others(store: Store, urls: list[str]) -> None:
 
 
 def register_member(store: Store, url: str, name: str, series: str) -> bool:
-    """Record a liveblog a series hub pointed at; True when it is new to the series."""
+    """Record a liveblog a series hub pointed at; True when it is new to the series.
+
+    Hub content is not configuration: a URL that is already a source (configured, polled by
+    hand, another series' member) is never moved into this series or renamed.
+    """
     with store.transaction() as conn:
-        row = conn.execute("SELECT id, series FROM sources WHERE url = ?", (url,)).fetchone()
+        row = conn.execute("SELECT id FROM sources WHERE url = ?", (url,)).fetchone()
         if row is not None:
-            if row[1] == series:
-                return False
-            conn.execute("UPDATE sources SET series = ? WHERE id = ?", (series, row[0]))
-            return True
+            return False
         source_id, _, _ = store.ensure_source(conn, url, "liveblog", name)
         conn.execute("UPDATE sources SET series = ? WHERE id = ?", (series, source_id))
         return True
