@@ -225,6 +225,8 @@ class Daemon(ConfigReload):
                 retry_after = parse_retry_after(item.retry_after)
             if item.developments:
                 self.notifier.wake()
+                if self.config.feeds_dir and not series:
+                    self._write_feed(source.name)
         except asyncio.CancelledError:
             return
         except Exception as error:  # e.g. storing failed (disk full, read-only): rolled back
@@ -245,6 +247,19 @@ class Daemon(ConfigReload):
             delay = next_delay(current.every, self.streaks[name], retry_after)
             self._arm(current, datetime.now(UTC) + timedelta(seconds=delay))
             self.health.after_poll(name, current.url, self.streaks[name], problem, delay)
+
+    def _write_feed(self, name: str) -> None:
+        """Rewrite the source's Atom file (scheduler/atom.py); a failure costs a log line only."""
+        from scheduler.atom import build_feed, feed_file, write_atomically
+
+        assert self.config.feeds_dir is not None
+        path = feed_file(Path(self.config.feeds_dir), name)
+        try:
+            data = build_feed(self.store, name)
+            if data is not None:
+                write_atomically(path, data)
+        except Exception as error:  # a full disk or a bad directory must not stop the polls
+            logger.warning("feed %s not written: %s", path, safe_for_log(str(error)))
 
     def _sync_series(self, series: SourceConfig) -> None:
         """Start polling newly discovered members; stop those whose grace period is over."""

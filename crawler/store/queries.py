@@ -234,3 +234,41 @@ def revision_pair(store: Store, entry_id: int, revision: int) -> list[dict]:
         "ORDER BY revision"
     )
     return _rows(store.conn.execute(sql, (entry_id, revision - 1, revision)))
+
+
+def source_row(store: Store, name: str) -> dict | None:
+    rows = _rows(
+        store.conn.execute(
+            "SELECT id, name, url, kind, created_at FROM sources WHERE name = ?", (name,)
+        )
+    )
+    return rows[0] if rows else None
+
+
+def developments(
+    store: Store, *, source: str | None = None, since: str | None = None, limit: int | None = None
+) -> list[dict]:
+    """Events newest first, each with the entry's text at that revision and, for an edit, the
+    text before it (what the feeds and the digest show)."""
+    sql = f"""
+    SELECT ev.id, ev.event, ev.revision, ev.created_at, s.name AS source, s.url AS source_url,
+      e.key, e.url, e.published_at, e.removed_at, r.title, r.body,
+      pr.title AS old_title, pr.body AS old_body, {_BASELINE} AS baseline
+    FROM events ev JOIN entries e ON e.id = ev.entry_id JOIN sources s ON s.id = ev.source_id
+    LEFT JOIN revisions r ON r.entry_id = ev.entry_id AND r.revision = ev.revision
+    LEFT JOIN revisions pr ON ev.event = 'changed' AND pr.entry_id = ev.entry_id
+      AND pr.revision = ev.revision - 1
+    """
+    where, params = [], []
+    if source:
+        where.append("s.name = ?")
+        params.append(source)
+    if since:
+        where.append("ev.created_at >= ?")
+        params.append(since)
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY ev.id DESC"
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    return _rows(store.conn.execute(sql, params))

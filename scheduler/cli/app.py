@@ -15,6 +15,7 @@ from crawler.store.db import default_db_path
 from crawler.store.queries import list_entries
 from crawler.text.terminal import safe_for_log
 from scheduler.cli import daemon as cli_daemon
+from scheduler.cli import feed as cli_feed
 from scheduler.cli import history as cli_history
 from scheduler.cli import sites as cli_sites
 from scheduler.cli import sources as cli_sources
@@ -153,6 +154,7 @@ for _command in (
     *cli_sites.COMMANDS,
     *cli_sources.COMMANDS,
     *cli_history.COMMANDS,
+    *cli_feed.COMMANDS,
 ):
     main.add_command(_command)
 

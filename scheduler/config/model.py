@@ -17,7 +17,7 @@ DEFAULT_GRACE = 6 * 3600.0  # a superseded series member is polled this much lon
 LOG_FORMATS = ("text", "json")
 
 # Keys per table; anything else is a typo we refuse rather than silently ignore.
-TOP_KEYS = {"log_format", "log_file", "defaults", "source"}
+TOP_KEYS = {"log_format", "log_file", "feeds_dir", "defaults", "source"}
 DEFAULT_KEYS = {"every", "user_agent", "timeout", "max_articles", "notify"}
 SOURCE_KEYS = DEFAULT_KEYS | {"name", "url", "kind", "site", "match", "grace", "selectors", "auth"}
 
@@ -51,6 +51,7 @@ class Config:
     sources: tuple[SourceConfig, ...] = ()
     log_format: str = "text"
     log_file: str | None = None
+    feeds_dir: str | None = None  # the daemon rewrites <dir>/<name>.atom after developments
 
     def source(self, name: str) -> SourceConfig | None:
         return next((s for s in self.sources if s.name == name), None)

@@ -49,6 +49,10 @@ class Validator:
         log_file = data.get("log_file") or None
         if log_file is not None and not isinstance(log_file, str):
             self.fail(self.lines.key(None, 0, "log_file"), "log_file must be a path")
+        feeds_dir = data.get("feeds_dir") or None
+        if feeds_dir is not None and not isinstance(feeds_dir, str):
+            self.fail(self.lines.key(None, 0, "feeds_dir"), "feeds_dir must be a directory path")
+            feeds_dir = None
         defaults = data.get("defaults", {})
         if not isinstance(defaults, dict):
             self.fail(self.lines.key(None, 0, "defaults"), "defaults must be a table")
@@ -66,7 +70,7 @@ class Validator:
         self.check_notify(sources)
         if self.problems:
             raise ConfigError(self.problems)
-        return Config(self.path, tuple(sources), log_format, log_file)
+        return Config(self.path, tuple(sources), log_format, log_file, feeds_dir)
 
     def settings(self, table: dict, section: str, index: int) -> dict:
         """The settings that [defaults] and [[source]] share, converted and checked."""
