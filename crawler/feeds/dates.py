@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from crawler.text.timeparse import as_utc, reject_time
+
 # Month names by accent-free prefix (4 letters first, then 3): en, de, fr, es, it, pt.
 _MONTHS = {
     **dict.fromkeys(("jan", "gen", "ene", "janv"), 1),
@@ -30,6 +32,7 @@ _LOOSE_DATE_RE = re.compile(
     r"(\d{1,2}):(\d{2})(?::(\d{2}))?\s*(Z|UTC|GMT|UT|[+-]\d{2}:?\d{2})?(?![\w:])",
     re.IGNORECASE,
 )
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}[T ]")
 
 
 def entry_date(entry: Any, name: str) -> str | None:
@@ -67,7 +70,8 @@ def parse_loose_date(value: str) -> str | None:
         local = datetime(int(year), month, int(day), *hms, tzinfo=timezone(offset))
     except ValueError:
         return None
-    return local.astimezone(UTC).isoformat()
+    utc = as_utc(local, value)
+    return utc.isoformat() if utc else None
 
 
 def rfc3339_to_utc(value: Any) -> str | None:
@@ -80,7 +84,11 @@ def rfc3339_to_utc(value: Any) -> str | None:
         try:
             parsed = parsedate_to_datetime(value)  # some JSON feeds use RFC 822
         except (TypeError, ValueError):
-            return parse_loose_date(value)
+            loose = parse_loose_date(value)
+            if loose is None and _ISO_DAY.match(value.strip()):
+                reject_time(value, "not an RFC 3339 time")  # e.g. an offset of +25:00
+            return loose
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC).isoformat()
+    utc = as_utc(parsed, value)  # year 1 with a positive offset: before the first instant
+    return utc.isoformat() if utc else None

@@ -19,6 +19,7 @@ from crawler.feeds.parse import looks_like_feed, parse_feed
 from crawler.items import PollItem
 from crawler.net.failures import classify_error
 from crawler.store.db import store_for, utcnow
+from crawler.text.timeparse import times_of
 
 logger = logging.getLogger(__name__)
 
@@ -152,12 +153,13 @@ class PollSpider(scrapy.Spider):
             )
         item.kind = kind
         try:
-            if kind == "hub":
-                self._parse_hub(response, item, content_type)
-            elif kind == "feed":
-                await self._parse_feed(response, item, content_type)
-            else:
-                self._parse_liveblog(response, item)
+            with times_of(item.source_url):  # names the source if a time cannot be read
+                if kind == "hub":
+                    self._parse_hub(response, item, content_type)
+                elif kind == "feed":
+                    await self._parse_feed(response, item, content_type)
+                else:
+                    self._parse_liveblog(response, item)
         except Exception as error:  # an extractor bug must cost one poll, never the daemon
             logger.exception("extraction failed for %s", item.source_url)
             item.status, item.error = (

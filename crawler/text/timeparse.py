@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
 BERLIN = ZoneInfo("Europe/Berlin")
+logger = logging.getLogger(__name__)
 
 # Epoch values above this are milliseconds: 1e11 s is the year 5138, 1e11 ms is March 1973.
 _EPOCH_MS_THRESHOLD = 100_000_000_000
@@ -24,6 +28,49 @@ _DE_DATETIME_RE = re.compile(
 )
 _DE_DATE_RE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
 _CLOCK_RE = re.compile(r"(?<![\d.:])(\d{1,2})[:.](\d{2})(?![\d:])")
+
+
+# --- times a page gets wrong ------------------------------------------------------------
+# One impossible timestamp (offset +25:00, year 1 with a positive offset) empties that field;
+# it must never fail the poll. The source it came from is logged once per process.
+_SOURCE: ContextVar[str | None] = ContextVar("tickerwatch_time_source", default=None)
+_WARNED: set[str] = set()
+_WARNED_MAX = 20_000
+
+
+@contextmanager
+def times_of(source: str) -> Iterator[None]:
+    """Name the source whose times are being read, for the one log line about a bad one."""
+    token = _SOURCE.set(source)
+    try:
+        yield
+    finally:
+        _SOURCE.reset(token)
+
+
+def reject_time(value: object, why: str) -> None:
+    """A timestamp that cannot be an instant: the field stays empty; logged once per source."""
+    source = _SOURCE.get() or "?"
+    if source in _WARNED:
+        return
+    if len(_WARNED) >= _WARNED_MAX:
+        _WARNED.clear()
+    _WARNED.add(source)
+    shown = repr(value)[:80]  # a page controls the value: never a long or raw line
+    logger.warning(
+        "unreadable time %s on %s (%s): that field is left empty", shown, source[:300], why
+    )
+
+
+def as_utc(value: datetime | None, raw: object = None) -> datetime | None:
+    """``value`` in UTC, or None (logged) when it lies outside what a datetime can hold."""
+    if value is None:
+        return None
+    try:
+        return value.astimezone(UTC)
+    except (OverflowError, ValueError) as error:
+        reject_time(raw if raw is not None else value.isoformat(), str(error))
+        return None
 
 
 def to_iso(value: datetime | None) -> str | None:
@@ -66,8 +113,8 @@ def wall_candidates(day: date, clock: time, zone: tzinfo) -> list[datetime]:
     naive = datetime.combine(day, clock.replace(tzinfo=None))
     out = []
     for fold in (0, 1):
-        inst = naive.replace(tzinfo=zone, fold=fold).astimezone(UTC)
-        if inst not in out:
+        inst = as_utc(naive.replace(tzinfo=zone, fold=fold), f"{day} {clock}")
+        if inst is not None and inst not in out:
             out.append(inst)
     return sorted(out)
 
@@ -116,19 +163,32 @@ def parse_iso(
     except ValueError:
         return None
     if off and not ignore_offset:
-        return naive.replace(tzinfo=_parse_offset(off))
+        offset = _parse_offset(off)
+        if offset is None:
+            reject_time(value, f"offset {off} out of range")
+            return None
+        aware = naive.replace(tzinfo=offset)
+        return aware if as_utc(aware, value) is not None else None
     if zone is None:
         return None
-    return localize(naive, zone)
+    try:
+        return localize(naive, zone)
+    except (OverflowError, ValueError) as error:  # year 1 or 9999 in a zone east/west of UTC
+        reject_time(value, str(error))
+        return None
 
 
-def _parse_offset(off: str) -> tzinfo:
+def _parse_offset(off: str) -> tzinfo | None:
+    """The offset as a tzinfo; None for one no clock has (a datetime allows under 24 h)."""
     if off.upper() == "Z":
         return UTC
     sign = -1 if off[0] == "-" else 1
     digits = off[1:].replace(":", "")
     hours, minutes = int(digits[:2]), int(digits[2:4] or 0)
-    return timezone(sign * timedelta(hours=hours, minutes=minutes))
+    try:
+        return timezone(sign * timedelta(hours=hours, minutes=minutes))
+    except ValueError:
+        return None
 
 
 def parse_any(
@@ -158,18 +218,27 @@ def parse_german_datetime(text: str) -> tuple[date | None, time | None]:
     if m:
         d, mo, y, hh, mm = (int(g) for g in m.groups())
         try:
-            return date(y, mo, d), time(hh, mm)
+            return _day(y, mo, d), time(hh, mm)
         except ValueError:
             return None, None
     day: date | None = None
     dm = _DE_DATE_RE.search(text)
     if dm:
         try:
-            day = date(int(dm.group(3)), int(dm.group(2)), int(dm.group(1)))
+            day = _day(int(dm.group(3)), int(dm.group(2)), int(dm.group(1)))
         except ValueError:
             day = None
         text = text[: dm.start()] + " " + text[dm.end() :]
     return day, parse_clock(text)
+
+
+def _day(year: int, month: int, day: int) -> date:
+    """A printed date; years 1 and 9999 are refused (ValueError): the day before or a zone's
+    offset would leave the range of a datetime."""
+    if not 1 < year < 9999:
+        reject_time(f"{day:02d}.{month:02d}.{year:04d}", "year out of range")
+        raise ValueError(year)
+    return date(year, month, day)
 
 
 def parse_clock(text: str) -> time | None:
@@ -196,7 +265,8 @@ def parse_stand(text: str, zone: tzinfo = BERLIN) -> datetime | None:
         return None
     if clock is None:
         clock = time(23, 59)
-    return wall_candidates(day, clock, zone)[-1].astimezone(zone)
+    cands = wall_candidates(day, clock, zone)
+    return cands[-1].astimezone(zone) if cands else None
 
 
 def assign_dates(
