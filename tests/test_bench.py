@@ -6,6 +6,7 @@ from bench.pages import STYLES, World
 from bench.report import render
 from crawler.extractors import extract_liveblog
 from crawler.feeds.parse import parse_feed
+from tests.conftest import REAL, needs_real
 
 BASE = "http://127.0.0.1:9"
 
@@ -54,3 +55,45 @@ def test_report_compares_the_generic_paths_with_the_adapter():
         "| 2.000× | **missed** by 1.3× |"
     ) in text
     assert "generic heuristic, 1 new entry among 300 ≤ 1.5× site adapter | 1.400× | met" in text
+
+
+def test_extraction_report_matches_keys_in_the_form_structured_data_uses():
+    from bench.extraction import same_id
+
+    assert same_id("751105", "751105") and same_id("80", "80_parent")
+    assert same_id("646219928f08e408b758af95", "block-646219928f08e408b758af95")
+    assert not same_id("646219928f", "block-646219928f08e408b758af95")
+
+
+@needs_real
+def test_extraction_report_covers_every_real_page():
+    """``python -m bench.extraction``: one row per page and feed of the manifest."""
+    import json
+    import subprocess
+    import sys
+
+    from bench.common import ROOT
+
+    run = subprocess.run(
+        [sys.executable, "-m", "bench.extraction", "--json", "--real", str(REAL)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    rows = {r["page"]: r for r in json.loads(run.stdout)}
+    manifest = json.loads((REAL / "manifest.json").read_text())
+    groups = ("liveblogs", "liveblogs_next", "non_liveblogs", "feeds")
+    assert len(rows) == sum(len(manifest.get(g, [])) for g in groups)
+    guardian = rows["theguardian.com"]
+    assert guardian["exact"] and guardian["strategy"] == "jsonld+guardian"
+    assert (guardian["found"], guardian["timed"], guardian["titled"], guardian["bodied"]) == (
+        10,
+        10,
+        3,
+        10,
+    )
+    assert guardian["first"]["title_ok"] == "✓" and guardian["first"]["title"] == ""
+    assert rows["sportschau.de"]["strategy"] == "refused" and rows["sportschau.de"]["exact"]
+    assert all(rows[f["file"].rsplit("/", 1)[-1]]["exact"] for f in manifest["feeds"])
