@@ -1,10 +1,45 @@
-"""Items that leave the spiders: one PollItem per poll, carrying every entry the page or feed showed."""
+"""What crosses a poll's stages: the SourceState a poll starts from, the PollItem it ends as."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
+
+
+@dataclass(frozen=True)
+class SourceState:
+    """What the database knows about a source when one poll of it begins.
+
+    ``SourceStateMiddleware`` (crawler/middlewares.py) is the only reader: before the download
+    it reads the source row (validators for a conditional GET, the last body hash, the stored
+    kind); after a 2xx response whose body differs from the stored one it adds ``raw_hashes``,
+    stored entry key -> raw fragment hash. The state then travels on the request and on the
+    PollItem; the spider, the extractors, the feed parser and the pipelines only read it.
+
+    The same-snapshot rule: an entry whose raw fragment hash equals the one in ``raw_hashes``
+    is not rebuilt (the liveblog extractor reuses it without its ``body_html``, the feed parser
+    leaves its body unparsed) and the clean pipeline skips it for the same reason. Both must
+    decide from this one snapshot: a second read could see another poll's writes, and the
+    pipeline would then ask for a body nobody built. The diff reads the stored entries and the
+    last healthy count itself, inside the write transaction of crawler/store/recording.py,
+    where no other writer can slip in between the comparison and the write.
+    """
+
+    source_id: int | None = None  # None: never polled, nothing stored
+    name: str | None = None
+    kind: str | None = None  # "liveblog" | "feed", as the last poll stored it
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+    raw_hashes: Mapping[str, str] = field(default_factory=dict)
+
+    def with_raw_hashes(self, raw_hashes: Mapping[str, str]) -> SourceState:
+        return replace(self, raw_hashes=raw_hashes)
+
+    def knows(self, key: str) -> bool:
+        """Whether the entry is stored, as far as the snapshot reaches (a feed's newest rows)."""
+        return key in self.raw_hashes
 
 
 @dataclass
@@ -65,6 +100,5 @@ class PollItem:
     poll_id: int | None = None
     token: str | None = None  # lets the poll engine match the stored item to its request
     recorded: Any = None  # crawler.store.recording.RecordedPoll, once committed
-    # key -> stored raw_hash as read when the liveblog was extracted. Entries the extractor
-    # reused carry no body_html, so the clean pipeline must compare with this same snapshot.
-    stored_raw_hashes: dict[str, str] | None = None
+    # What the poll started from (see SourceState for why the pipelines use this snapshot).
+    state: SourceState = field(default_factory=SourceState)

@@ -7,16 +7,16 @@ import logging
 
 from scrapy.crawler import Crawler
 
+from crawler.extensions import store_of
 from crawler.items import PollItem
 from crawler.reporting import report_poll
-from crawler.store.db import store_for
 from crawler.store.recording import RecordedPoll, record_poll
 from crawler.text.cleaning import clean_fragment, content_hash, strip_controls
 
 logger = logging.getLogger(__name__)
 
 
-class _StorePipeline:
+class _Pipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
@@ -25,12 +25,8 @@ class _StorePipeline:
     def from_crawler(cls, crawler: Crawler):
         return cls(crawler)
 
-    @property
-    def store(self):
-        return store_for(self.crawler)
 
-
-class CleanPipeline(_StorePipeline):
+class CleanPipeline(_Pipeline):
     """Turns raw entry fragments into clean text — only for fragments that differ from storage.
 
     Cleaning costs about a millisecond per fragment; a 400-entry liveblog with one new entry
@@ -40,9 +36,7 @@ class CleanPipeline(_StorePipeline):
     def process_item(self, item: PollItem) -> PollItem:
         if item.status != "ok" or not item.entries:
             return item
-        stored = item.stored_raw_hashes
-        if stored is None:
-            stored = self.store.raw_hashes(item.source_url)
+        stored = item.state.raw_hashes  # the snapshot the spider extracted with
         cleaned = 0
         for entry in item.entries:
             # The fragment hash alone misses titles taken from structured data: fold them in.
@@ -64,12 +58,16 @@ class CleanPipeline(_StorePipeline):
         return item
 
 
-class StorePipeline(_StorePipeline):
+class StorePipeline(_Pipeline):
     """Diffs the poll against the database and writes it, both inside one write transaction.
 
     The diff reads the stored state in the same BEGIN IMMEDIATE transaction that writes the
     result, so no other writer can slip in between the comparison and the write.
     """
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.store = store_of(crawler)
 
     def process_item(self, item: PollItem) -> PollItem:
         recorded: RecordedPoll = record_poll(self.store, item)
@@ -86,7 +84,7 @@ class StorePipeline(_StorePipeline):
         return item
 
 
-class ReportPipeline(_StorePipeline):
+class ReportPipeline(_Pipeline):
     """Logs every committed development (and the poll's outcome) once, after the commit."""
 
     def process_item(self, item: PollItem) -> PollItem:

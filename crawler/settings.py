@@ -68,6 +68,8 @@ ITEM_PIPELINES = {
     "crawler.pipelines.ReportPipeline": 300,
 }
 EXTENSIONS = {
+    # The database connection: opened with the crawler, closed on spider_closed.
+    "crawler.extensions.StoreExtension": 100,
     # Per-response counters nobody reads in a daemon (our own counts are in the database).
     "scrapy.extensions.corestats.CoreStats": None,
     # Per-minute "Crawled N pages" lines are noise in a daemon that runs for weeks.
@@ -76,6 +78,8 @@ EXTENSIONS = {
 
 # Tickerwatch's own settings.
 TICKERWATCH_DB = None  # None: TICKERWATCH_DB environment variable, else data/tickerwatch.db
+# False: no database at all (`sites inspect` only downloads); the store's users are then off.
+TICKERWATCH_STORE_ENABLED = True
 TICKERWATCH_MAX_ARTICLES = 10  # article fetches per feed poll, for new items only
 TICKERWATCH_BASELINE_SUMMARY = False  # True in the daemon: first poll logs one summary line
 # The SSRF guard (crawler/net/policy.py); both also read from the environment of the same name.

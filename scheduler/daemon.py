@@ -19,7 +19,7 @@ from pathlib import Path
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from crawler.store.db import Store, store_for
+from crawler.store.db import Store
 from crawler.store.queries import schedule_state
 from crawler.store.sources import set_next_due, sync_source_name, unschedule_others
 from crawler.text.terminal import safe_for_log
@@ -77,7 +77,7 @@ class Daemon(ConfigReload):
 
     @property
     def store(self) -> Store:
-        return store_for(self.engine.crawler)
+        return self.engine.store
 
     async def run(self) -> int:
         loop = asyncio.get_running_loop()
@@ -141,15 +141,11 @@ class Daemon(ConfigReload):
             task.cancel()
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
-        try:
+        try:  # the crawler closes the database when its spider closes (crawler/extensions.py)
             await asyncio.wait_for(self.engine.stop(), timeout=CRAWLER_STOP)
         except TimeoutError:
-            logger.warning("crawler did not stop in time; closing the database anyway")
+            logger.warning("crawler did not stop in time; the database is left to SQLite")
         self.notifier.stop()
-        if self.engine.crawler is not None:  # stop() timed out: close the database ourselves
-            from crawler.store.db import close_store
-
-            close_store(self.engine.crawler)
         logger.info("stopped; database %s closed", self.db_path)
 
     # --- scheduling --------------------------------------------------------------------

@@ -21,9 +21,11 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import defer
 from twisted.python.failure import Failure
 
+from crawler import meta
+from crawler.extensions import store_of
 from crawler.items import PollItem
 from crawler.spiders.base import PollSpider, describe_failure
-from crawler.store.db import close_store
+from crawler.store.db import Store
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +75,12 @@ class PollEngine:
         assert self.crawler is not None and self.crawler.spider is not None
         return self.crawler.spider  # type: ignore[return-value]
 
+    @property
+    def store(self) -> Store:
+        """The crawler's database connection (crawler/extensions.py opens and closes it)."""
+        assert self.crawler is not None, "engine not started"
+        return store_of(self.crawler)
+
     async def start(self) -> None:
         crawler = self.runner.create_crawler(PollSpider)
         logging.getLogger("scrapy.core.scraper").addFilter(_QUIET_STORAGE_ERRORS)  # idempotent
@@ -98,7 +106,6 @@ class PollEngine:
             await self.crawler.stop_async()
         if self._finished is not None:
             await maybe_deferred_to_future(self._finished)
-        close_store(self.crawler)
         self.crawler = None
 
     def poll(self, url: str, **options: Any) -> defer.Deferred:
@@ -155,7 +162,7 @@ class PollEngine:
             self._resolve(item.token, failure)
 
     def _on_spider_error(self, failure: Failure, response: Any, spider: Spider) -> None:
-        token = response.meta.get("tw_token") if response is not None else None
+        token = response.meta.get(meta.TOKEN) if response is not None else None
         self._resolve(token, failure)
 
     def _expire(self, token: str, url: str) -> None:

@@ -6,19 +6,19 @@ import logging
 from collections.abc import AsyncIterator
 
 import scrapy
-import xxhash
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 from w3lib.http import basic_auth_header
 
+from crawler import meta
 from crawler.extractors import extract_liveblog
 from crawler.extractors.pagesafety import parser_gave_up, too_complex
 from crawler.feeds.articles import extract_article
 from crawler.feeds.hublinks import extract_links
 from crawler.feeds.parse import looks_like_feed, parse_feed
-from crawler.items import PollItem
+from crawler.items import PollItem, SourceState
 from crawler.net.failures import classify_error
-from crawler.store.db import store_for, utcnow
+from crawler.store.db import utcnow
 from crawler.text.timeparse import times_of
 
 logger = logging.getLogger(__name__)
@@ -28,8 +28,6 @@ logger = logging.getLogger(__name__)
 # RedirectMiddleware must see to follow them: ``handle_httpstatus_all`` would disable it.
 _REDIRECTS = frozenset((301, 302, 303, 307, 308))
 HANDLED_STATUSES = [s for s in range(100, 600) if s not in _REDIRECTS]
-# A feed's stored items that its poll compares with: the newest, many times a feed's length.
-FEED_HASHES = 2_000
 
 
 def describe_failure(failure: Failure) -> str:
@@ -64,22 +62,22 @@ class PollSpider(scrapy.Spider):
     ) -> scrapy.Request:
         """One poll. ``kind="hub"`` reads a series hub (a feed, or an overview page's links);
         ``origin`` marks a URL that content supplied (a hub's link), not the operator."""
-        meta = {
-            "tw_source_url": url,
-            "tw_kind": kind,
-            "tw_source_name": source_name,
-            "tw_site": site,
-            "tw_selectors": selectors,
-            "tw_token": token,
-            "tw_started_at": utcnow(),
-            "tw_max_articles": max_articles,
+        request_meta = {
+            meta.SOURCE_URL: url,
+            meta.KIND: kind,
+            meta.SOURCE_NAME: source_name,
+            meta.SITE: site,
+            meta.SELECTORS: selectors,
+            meta.TOKEN: token,
+            meta.STARTED_AT: utcnow(),
+            meta.MAX_ARTICLES: max_articles,
             # Errors are polls too: the callback records 4xx/5xx instead of Scrapy dropping them.
             "handle_httpstatus_list": HANDLED_STATUSES,
         }
         if timeout:
-            meta["download_timeout"] = timeout
+            request_meta["download_timeout"] = timeout
         if origin:
-            meta["tw_origin"], meta["tw_untrusted"] = origin, True
+            request_meta[meta.ORIGIN], request_meta[meta.UNTRUSTED] = origin, True
         # A per-source User-Agent (daemon config); Scrapy's middleware only sets a default.
         headers = {"User-Agent": user_agent} if user_agent else {}
         if auth:  # "user:password" from the sources file; Scrapy's RedirectMiddleware drops
@@ -91,25 +89,26 @@ class PollSpider(scrapy.Spider):
             callback=self.parse_poll,
             errback=self.poll_failed,
             dont_filter=True,
-            meta=meta,
+            meta=request_meta,
             headers=headers or None,
         )
 
-    def _item(self, meta: dict, kind: str | None = None) -> PollItem:
-        state = meta.get("tw_state") or {}
+    def _item(self, request_meta: dict) -> PollItem:
+        # A request that failed before SourceStateMiddleware saw it has no state: nothing known.
+        state = request_meta.get(meta.STATE) or SourceState()
+        kind = request_meta[meta.KIND]
         return PollItem(
-            source_url=meta["tw_source_url"],
-            kind=kind
-            or (meta["tw_kind"] if meta["tw_kind"] != "auto" else state.get("kind"))
-            or "liveblog",
-            source_name=meta.get("tw_source_name"),
-            started_at=meta.get("tw_started_at"),
-            token=meta.get("tw_token"),
+            source_url=request_meta[meta.SOURCE_URL],
+            kind=(kind if kind != "auto" else state.kind) or "liveblog",
+            source_name=request_meta.get(meta.SOURCE_NAME),
+            started_at=request_meta.get(meta.STARTED_AT),
+            token=request_meta.get(meta.TOKEN),
+            state=state,
         )
 
     def poll_failed(self, failure: Failure):
-        meta = failure.request.meta if hasattr(failure, "request") else {}
-        item = self._item(meta)
+        request_meta = failure.request.meta if hasattr(failure, "request") else {}
+        item = self._item(request_meta)
         item.status = "error"
         item.error = describe_failure(failure)
         yield item
@@ -133,10 +132,9 @@ class PollSpider(scrapy.Spider):
             return
         item.etag = _header(response, b"ETag")
         item.last_modified = _header(response, b"Last-Modified")
-        # Not a security boundary, a change detector: xxh3 costs 1/30 of SHA-256 on 1 MB.
-        item.body_hash = xxhash.xxh3_128_hexdigest(response.body)
-        state = response.meta.get("tw_state") or {}
-        if state.get("body_hash") == item.body_hash:
+        item.body_hash = response.meta[meta.BODY_HASH]  # by SourceStateMiddleware
+        state = item.state
+        if state.body_hash == item.body_hash:
             # Same bytes as last time: no parsing, no extraction, no diff.
             item.status = "not_modified"
             yield item
@@ -146,9 +144,9 @@ class PollSpider(scrapy.Spider):
             yield item
             return
         content_type = _header(response, b"Content-Type")
-        kind = response.meta["tw_kind"]
+        kind = response.meta[meta.KIND]
         if kind == "auto":
-            kind = state.get("kind") or (
+            kind = state.kind or (
                 "feed" if looks_like_feed(response.body, content_type) else "liveblog"
             )
         item.kind = kind
@@ -193,21 +191,18 @@ class PollSpider(scrapy.Spider):
         if problem:
             item.status, item.error = "error", f"extraction failed: {problem}"
             return
-        # The stored fragment hashes let the extractor reuse entries unchanged since the last
-        # poll; the clean pipeline compares with this same snapshot (item.stored_raw_hashes).
-        item.stored_raw_hashes = store_for(self.crawler).raw_hashes(item.source_url)
         extraction = extract_liveblog(
             html,
             response.url,
-            site=response.meta.get("tw_site"),
-            selectors=response.meta.get("tw_selectors"),
-            known=item.stored_raw_hashes,
+            site=response.meta.get(meta.SITE),
+            selectors=response.meta.get(meta.SELECTORS),
+            known=item.state.raw_hashes,
             encoding="utf-8" if utf8 else None,
         )
         item.strategy = extraction.strategy
         item.entries = extraction.entries
         item.dom_count, item.structured_count = extraction.dom_count, extraction.structured_count
-        item.site = response.meta.get("tw_site")
+        item.site = response.meta.get(meta.SITE)
         if not extraction.entries:
             problem = parser_gave_up(response.text)
             if problem:  # a truncated tree is a failed extraction, not an empty page
@@ -218,35 +213,31 @@ class PollSpider(scrapy.Spider):
     async def _parse_feed(
         self, response: Response, item: PollItem, content_type: str | None
     ) -> None:
-        # Items whose raw content is stored skip cleaning and dates (crawler/feeds/parse.py); the clean
-        # pipeline compares with this same snapshot, so they are skipped there too.
-        store = store_for(self.crawler)
-        item.stored_raw_hashes = store.raw_hashes(item.source_url, newest=FEED_HASHES)
-        result = parse_feed(response.body, response.url, content_type, item.stored_raw_hashes)
+        result = parse_feed(response.body, response.url, content_type, item.state.raw_hashes)
         if result.error:
             item.status, item.error = "error", result.error
             return
         item.strategy = "feed"
         item.entries = result.entries
-        limit = response.meta.get("tw_max_articles")
+        limit = response.meta.get(meta.MAX_ARTICLES)
         if limit is None:
             limit = self.settings.getint("TICKERWATCH_MAX_ARTICLES")
         candidates = [e for e in item.entries if e.article_url]
         if not candidates or limit <= 0:
             return
-        known = store_for(self.crawler).known_keys(item.source_url, [e.key for e in candidates])
-        for entry in [e for e in candidates if e.key not in known][:limit]:
-            await self._fetch_article(entry, item.source_url, response.meta.get("tw_origin_ip"))
+        connected = response.meta.get(meta.ORIGIN_IP)
+        for entry in [e for e in candidates if not item.state.knows(e.key)][:limit]:
+            await self._fetch_article(entry, item.source_url, connected)
 
     async def _fetch_article(self, entry, origin: str | None = None, connected=None) -> None:
         """Full text for a new feed item; a failure keeps the feed's own summary.
 
-        The link comes from the feed, not the operator: ``tw_origin`` lets the network policy
-        judge it against the source it came from and ``tw_origin_ip`` against the address that
+        The link comes from the feed, not the operator: ``meta.ORIGIN`` lets the network policy
+        judge it against the source it came from and ``meta.ORIGIN_IP`` against the address that
         source's poll actually reached (crawler/net/policy.py).
         """
-        meta = {"tw_article": True, "tw_origin": origin, "tw_origin_ip": connected}
-        request = scrapy.Request(entry.article_url, dont_filter=True, meta=meta)
+        article_meta = {meta.ORIGIN: origin, meta.ORIGIN_IP: connected}
+        request = scrapy.Request(entry.article_url, dont_filter=True, meta=article_meta)
         try:
             response = await self.crawler.engine.download_async(request)
         except Exception as error:

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import sqlite_utils
 
 from crawler.diff.entries import StoredEntry
+from crawler.items import SourceState
 from crawler.store.schema import migrate
 
 DEFAULT_DB = Path("data") / "tickerwatch.db"
@@ -26,22 +27,6 @@ WAL_CHECKPOINT_PAGES = 4_000
 def default_db_path() -> Path:
     """Where the database lives unless --db says otherwise: TICKERWATCH_DB, else data/."""
     return Path(os.environ.get("TICKERWATCH_DB") or DEFAULT_DB)
-
-
-def store_for(crawler) -> Store:
-    """The crawler's one Store, opened on first use at the TICKERWATCH_DB setting."""
-    store = getattr(crawler, "_tickerwatch_store", None)
-    if store is None:
-        path = crawler.settings.get("TICKERWATCH_DB") or default_db_path()
-        store = crawler._tickerwatch_store = Store(path)
-    return store
-
-
-def close_store(crawler) -> None:
-    store = getattr(crawler, "_tickerwatch_store", None)
-    if store is not None:
-        crawler._tickerwatch_store = None
-        store.close()
 
 
 def utcnow() -> str:
@@ -159,16 +144,13 @@ class Store:
         )
         return cursor.lastrowid, True, unique
 
-    def fetch_state(self, url: str) -> dict:
-        """What the next request needs: validators for a conditional GET and the last body hash."""
+    def source_state(self, url: str) -> SourceState:
+        """What a poll request needs: validators for a conditional GET and the last body hash."""
         row = self.conn.execute(
             "SELECT id, name, kind, etag, last_modified, body_hash FROM sources WHERE url = ?",
             (url,),
         ).fetchone()
-        if not row:
-            return {}
-        keys = ("source_id", "name", "kind", "etag", "last_modified", "body_hash")
-        return dict(zip(keys, row, strict=True))
+        return SourceState(*row) if row else SourceState()
 
     def mark_notified(self, event_ids: list[int], when: str | None = None) -> None:
         """Close outbox rows: sent, or deliberately not sent (baseline, no target, too old)."""
@@ -183,7 +165,7 @@ class Store:
     # --- entries -----------------------------------------------------------------------
 
     def raw_hashes(self, url: str, newest: int = -1) -> dict[str, str]:
-        """key -> raw fragment hash, so unchanged fragments skip cleaning entirely.
+        """key -> raw fragment hash, so unchanged fragments skip cleaning (SourceState.raw_hashes).
 
         ``newest`` limits it to the newest rows: a feed keeps every item it ever showed, and
         an item missing here is only cleaned once more, not mistaken for a new one.
@@ -195,22 +177,6 @@ class Store:
         if newest >= 0:
             return dict(self.conn.execute(sql + " ORDER BY e.id DESC LIMIT ?", (url, newest)))
         return dict(self.conn.execute(sql, (url,)))
-
-    def known_keys(self, url: str, keys: list[str]) -> set[str]:
-        """Which of these keys the source already stores (the feed spider fetches articles for the rest)."""
-        source = self.conn.execute("SELECT id FROM sources WHERE url = ?", (url,)).fetchone()
-        if not source or not keys:
-            return set()
-        found: set[str] = set()
-        for start in range(0, len(keys), 500):
-            chunk = keys[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = self.conn.execute(
-                f"SELECT key FROM entries WHERE source_id = ? AND key IN ({marks})",
-                (source[0], *chunk),
-            )
-            found.update(r[0] for r in rows)
-        return found
 
     def stored_entries(
         self, conn: sqlite3.Connection, source_id: int, keys: list[str] | None = None

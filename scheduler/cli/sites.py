@@ -66,7 +66,7 @@ def inspect(
         )
     setup_logging(obj["log_format"], level=logging.WARNING)
     try:
-        response = run(lambda: _fetch(url, obj["db"], timeout))
+        response = run(lambda: _fetch(url, timeout))
     except Exception as error:  # connection refused, DNS, timeout, refused by the SSRF guard
         click.echo(
             f"error: {safe_for_log(url)}: {safe_for_log(str(error) or repr(error))}", err=True
@@ -85,24 +85,24 @@ def inspect(
     sys.exit(0 if entries else 1)
 
 
-async def _fetch(url: str, db_path: Any, timeout: float) -> Any:
+async def _fetch(url: str, timeout: float) -> Any:
     """One download through the poll engine's crawler, bypassing spider and pipelines.
 
-    ``tw_source_url`` marks the URL as the operator's own (the network policy trusts it like a
-    poll's); an empty ``tw_state`` tells SourceStateMiddleware the state is known, so it neither
-    opens the database nor sends a conditional GET that could be answered with a bodiless 304.
+    ``meta.SOURCE_URL`` marks the URL as the operator's own (the network policy trusts it like
+    a poll's). No database is opened (TICKERWATCH_STORE_ENABLED off), so SourceStateMiddleware
+    is off too: no conditional GET that could be answered with a bodiless 304.
     """
     import scrapy
 
+    from crawler import meta
     from crawler.spiders.base import HANDLED_STATUSES
     from scheduler.engine import PollEngine, make_settings
 
-    engine = PollEngine(make_settings(db_path))
+    engine = PollEngine(make_settings(TICKERWATCH_STORE_ENABLED=False))
     await engine.start()
     try:
         meta = {
-            "tw_source_url": url,
-            "tw_state": {},
+            meta.SOURCE_URL: url,
             "handle_httpstatus_list": HANDLED_STATUSES,
             "download_timeout": timeout,
         }
