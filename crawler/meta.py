@@ -18,5 +18,5 @@ ORIGIN_IP = "tw_origin_ip"  # the address the source's own poll connected to (ne
 UNTRUSTED = "tw_untrusted"  # a poll whose URL content supplied (a series member)
 ALLOW_PRIVATE = "tw_allow_private"  # the network policy lets this request reach any address
 NETCHECK = "tw_netcheck"  # the network policy re-checks the connected address
-STATE = "tw_state"  # crawler.store.state.SourceState, read once by SourceStateMiddleware
+STATE = "tw_state"  # crawler.items.SourceState, read once by SourceStateMiddleware
 BODY_HASH = "tw_body_hash"  # xxh3 of the 2xx response body, set by SourceStateMiddleware

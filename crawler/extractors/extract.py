@@ -44,10 +44,9 @@ def extract_liveblog(
     a date of their own. ``selectors`` (CSS, from a source's ``[source.selectors]`` table)
     builds an adapter for a site no adapter knows, used like a forced one.
 
-    ``known`` (stored key → raw_hash, as the clean pipeline reads it) turns on the incremental
-    path (incremental.py): entries unchanged since the last poll in this process are reused
-    without their ``body_html``, which the clean pipeline, comparing with the same ``known``,
-    will not ask for. Everything else about the result is the same as without ``known``.
+    ``known`` (the poll's ``SourceState.raw_hashes``, see crawler/items.py) turns on the
+    incremental path (incremental.py): entries unchanged since the last poll in this process
+    are reused without their ``body_html``. Everything else is the same as without ``known``.
     ``encoding`` is the charset Scrapy found for ``html`` given as bytes (UTF-8 is parsed as is).
     """
     if site is not None and site not in NAMES:
