@@ -71,6 +71,26 @@ class EntryItem:
     complete: Callable[[EntryItem], None] | None = field(default=None, compare=False, repr=False)
 
 
+@dataclass(frozen=True)
+class RawPage:
+    """A response body for the archive (crawler/store/archive.py), with what re-reading needs."""
+
+    body: bytes
+    body_hash: str
+    url: str
+    encoding: str | None = None
+    content_type: str | None = None
+
+
+@dataclass(frozen=True)
+class PageSignals:
+    """What a liveblog page says about its own life (crawler/extractors/lifecycle.py)."""
+
+    live_posting: bool = False  # a schema.org LiveBlogPosting is on the page
+    coverage_end: str | None = None  # coverageEndTime (ISO), only when after coverageStartTime
+    closed: str | None = None  # the "liveblog closed" notice found on the page
+
+
 @dataclass
 class PollItem:
     """The outcome of fetching one source once; the pipelines diff and store it in one transaction."""
@@ -95,6 +115,11 @@ class PollItem:
     body_hash: str | None = None
     quiet: bool = False  # a series hub: stored, but its items are not reported as developments
     retry_after: str | None = None  # the server's Retry-After on 429/503, for the scheduler
+    # Cache-Control, Expires, Date and Age as the server sent them (the adaptive scheduler's
+    # lower bound), the body to archive when it changed, and the page's own end-of-life signals.
+    hints: dict[str, str] = field(default_factory=dict)
+    raw: RawPage | None = None
+    signals: PageSignals | None = None
     # Filled by the pipelines.
     developments: list[dict] = field(default_factory=list)
     poll_id: int | None = None

@@ -19,4 +19,5 @@ UNTRUSTED = "tw_untrusted"  # a poll whose URL content supplied (a series member
 ALLOW_PRIVATE = "tw_allow_private"  # the network policy lets this request reach any address
 NETCHECK = "tw_netcheck"  # the network policy re-checks the connected address
 STATE = "tw_state"  # crawler.items.SourceState, read once by SourceStateMiddleware
+ARCHIVE = "tw_archive"  # keep a changed body in the archive (crawler/store/archive.py)
 BODY_HASH = "tw_body_hash"  # xxh3 of the 2xx response body, set by SourceStateMiddleware

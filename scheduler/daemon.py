@@ -19,6 +19,7 @@ from pathlib import Path
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from crawler.store.archive import prune
 from crawler.store.db import Store
 from crawler.store.queries import schedule_state
 from crawler.store.sources import set_next_due, sync_source_name, unschedule_others
@@ -37,6 +38,8 @@ logger = logging.getLogger(__name__)
 SHUTDOWN_GRACE = 10.0  # seconds from SIGTERM to exit, in-flight polls included
 CRAWLER_STOP = 2.0  # of which this much is kept for closing the crawler and the database
 POLL_GRACE = SHUTDOWN_GRACE - CRAWLER_STOP - 0.5  # and half a second for the process to exit
+PRUNE_EVERY = 6 * 3600.0  # archived pages past archive_days are deleted this often
+PRUNE_JOB = "tickerwatch:archive-prune"  # not a source's name: those are job ids too
 JOB_DEFAULTS = {
     # APScheduler 3 drops a run that starts over a second late (busy loop, suspended laptop):
     # None means "run it however late", coalesce folds a backlog into one run.
@@ -88,6 +91,13 @@ class Daemon(ConfigReload):
         await self.engine.start()
         self.scheduler = AsyncIOScheduler(event_loop=loop, job_defaults=JOB_DEFAULTS, timezone=UTC)
         self.scheduler.start()
+        self.scheduler.add_job(
+            self._prune_archive,
+            "interval",
+            seconds=PRUNE_EVERY,
+            id=PRUNE_JOB,
+            next_run_time=datetime.now(UTC),
+        )
         unschedule_others(self.store, [s.url for s in self.config.sources])
         for source in self.config.sources:
             self._place(source)
@@ -147,6 +157,22 @@ class Daemon(ConfigReload):
             logger.warning("crawler did not stop in time; the database is left to SQLite")
         self.notifier.stop()
         logger.info("stopped; database %s closed", self.db_path)
+
+    async def _prune_archive(self) -> None:
+        """Runs on the event loop, like every poll's commit: one connection, one thread."""
+        cutoff = datetime.now(UTC) - timedelta(days=self.config.archive_days)
+        try:
+            result = prune(self.store, cutoff.isoformat(timespec="seconds"))
+        except sqlite3.Error as error:
+            logger.warning("pruning the archive failed: %s", error)
+            return
+        if result.deleted:
+            logger.info(
+                "archive: pruned %d pages older than %g days (%d bytes)",
+                result.deleted,
+                self.config.archive_days,
+                result.bytes_freed,
+            )
 
     # --- scheduling --------------------------------------------------------------------
 
@@ -212,6 +238,7 @@ class Daemon(ConfigReload):
                 auth=source.auth,
                 origin=source.origin,
                 selectors=dict(source.selectors) or None,
+                archive=source.archive,
             )
             if series:
                 self._sync_series(source)

@@ -29,7 +29,11 @@ def test_the_two_setup_commands_are_the_ones_ci_runs():
 def _options() -> dict[str, set[str]]:
     """Every long option each command's --help shows (--help itself aside)."""
     found = {"": {o for p in main.params for o in p.opts + p.secondary_opts}}
-    for name, command in main.commands.items():
+    commands = dict(main.commands)
+    for name, command in main.commands.items():  # command groups: each subcommand too
+        if isinstance(command, click.Group):
+            commands.update({f"{name} {sub}": c for sub, c in command.commands.items()})
+    for name, command in commands.items():
         found[name] = {
             o
             for p in command.params

@@ -12,11 +12,12 @@ from w3lib.http import basic_auth_header
 
 from crawler import meta
 from crawler.extractors import extract_liveblog
+from crawler.extractors.lifecycle import page_signals
 from crawler.extractors.pagesafety import parser_gave_up, too_complex
 from crawler.feeds.articles import extract_article
 from crawler.feeds.hublinks import extract_links
 from crawler.feeds.parse import looks_like_feed, parse_feed
-from crawler.items import PollItem, SourceState
+from crawler.items import PollItem, RawPage, SourceState
 from crawler.net.failures import classify_error
 from crawler.store.db import utcnow
 from crawler.text.timeparse import times_of
@@ -59,6 +60,7 @@ class PollSpider(scrapy.Spider):
         auth: str | None = None,
         origin: str | None = None,
         selectors: dict[str, str] | None = None,
+        archive: bool = True,
     ) -> scrapy.Request:
         """One poll. ``kind="hub"`` reads a series hub (a feed, or an overview page's links);
         ``origin`` marks a URL that content supplied (a hub's link), not the operator."""
@@ -71,6 +73,7 @@ class PollSpider(scrapy.Spider):
             meta.TOKEN: token,
             meta.STARTED_AT: utcnow(),
             meta.MAX_ARTICLES: max_articles,
+            meta.ARCHIVE: archive,
             # Errors are polls too: the callback records 4xx/5xx instead of Scrapy dropping them.
             "handle_httpstatus_list": HANDLED_STATUSES,
         }
@@ -116,6 +119,7 @@ class PollSpider(scrapy.Spider):
     async def parse_poll(self, response: Response) -> AsyncIterator[PollItem]:
         item = self._item(response.meta)
         item.http_status = response.status
+        item.hints = _hints(response)
         if response.status == 304:
             item.status = "not_modified"
             yield item
@@ -144,6 +148,9 @@ class PollSpider(scrapy.Spider):
             yield item
             return
         content_type = _header(response, b"Content-Type")
+        if response.meta.get(meta.ARCHIVE, True):
+            encoding = response.encoding if isinstance(response, TextResponse) else None
+            item.raw = RawPage(response.body, item.body_hash, response.url, encoding, content_type)
         kind = response.meta[meta.KIND]
         if kind == "auto":
             kind = state.kind or (
@@ -203,6 +210,7 @@ class PollSpider(scrapy.Spider):
         item.entries = extraction.entries
         item.dom_count, item.structured_count = extraction.dom_count, extraction.structured_count
         item.site = response.meta.get(meta.SITE)
+        item.signals = page_signals(response.body)
         if not extraction.entries:
             problem = parser_gave_up(response.text)
             if problem:  # a truncated tree is a failed extraction, not an empty page
@@ -250,6 +258,14 @@ class PollSpider(scrapy.Spider):
             entry.body = article.text
             entry.author = entry.author or article.author or ""
             entry.published_at = entry.published_at or article.published_at
+
+
+_HINTS = (b"Cache-Control", b"Expires", b"Date", b"Age")
+
+
+def _hints(response: Response) -> dict[str, str]:
+    """The headers that say how long the response stays fresh (the scheduler's lower bound)."""
+    return {n.decode(): v for n in _HINTS if (v := _header(response, n)) is not None}
 
 
 def _header(response: Response, name: bytes) -> str | None:

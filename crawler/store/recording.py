@@ -10,6 +10,7 @@ from crawler.diff.entries import REMOVAL_AFTER, Development, DiffResult, diff_en
 from crawler.diff.health import adapter_of, condition, episode, extraction_concern
 from crawler.diff.words import revision_text, summary
 from crawler.items import EntryItem, PollItem
+from crawler.store.archive import keep_page
 from crawler.store.db import Store, utcnow
 from crawler.store.queries import BODY_START
 from crawler.text.terminal import entry_text
@@ -45,8 +46,11 @@ def record_poll(store: Store, item: PollItem) -> RecordedPoll:
         source_id, _created, name = store.ensure_source(
             conn, item.source_url, item.kind, item.source_name
         )
+        # A changed body is archived whatever its extraction made of it: a page the
+        # extractor failed on is the one `tickerwatch reextract` can read again.
+        page_id = keep_page(store, conn, source_id, item.raw, now) if item.raw else None
         if item.status == "error":
-            poll_id = _insert_poll(conn, source_id, item, item.status, now)
+            poll_id = _insert_poll(conn, source_id, item, item.status, now, page_id=page_id)
             return RecordedPoll(poll_id, source_id, name, item.status, warning=item.error)
         if item.status == "not_modified":
             return _record_unchanged(store, conn, source_id, name, item, now)
@@ -77,7 +81,9 @@ def record_poll(store: Store, item: PollItem) -> RecordedPoll:
             status, error = "suspicious", concern.detail
         if not item.entries and not stored:
             status, error = "error", item.error or "no entries found"
-        poll_id = _insert_poll(conn, source_id, item, status, now, error=error, result=result)
+        poll_id = _insert_poll(
+            conn, source_id, item, status, now, error=error, result=result, page_id=page_id
+        )
         developments = _apply(conn, source_id, poll_id, item, stored, result.developments, now)
         _mark_present(conn, stored, item.entries, now, _refresh_due(conn, source_id, now))
         conn.executemany(
@@ -142,14 +148,16 @@ def _record_unchanged(store, conn, source_id, name, item, now) -> RecordedPoll:
     return RecordedPoll(poll_id, source_id, name, "not_modified", developments)
 
 
-def _insert_poll(conn, source_id, item, status, now, *, error=None, result=None) -> int:
+def _insert_poll(
+    conn, source_id, item, status, now, *, error=None, result=None, page_id=None
+) -> int:
     counts = {"new": 0, "changed": 0, "removed": 0, "restored": 0}
     for development in result.developments if result else []:
         counts[development.event] += 1
     cursor = conn.execute(
         "INSERT INTO polls (source_id, started_at, finished_at, http_status, status, error, "
-        "strategy, entries_found, new, changed, removed, restored) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "strategy, entries_found, new, changed, removed, restored, page_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             source_id,
             item.started_at,
@@ -163,6 +171,7 @@ def _insert_poll(conn, source_id, item, status, now, *, error=None, result=None)
             counts["changed"],
             counts["removed"],
             counts["restored"],
+            page_id,
         ),
     )
     return cursor.lastrowid

@@ -6,7 +6,7 @@ import sqlite3
 
 import sqlite_utils
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 # Each migration takes a database at version N-1 to N. Append, never edit: users' databases
 # were built by the old ones. Version 1 is the initial layout.
@@ -138,7 +138,39 @@ CREATE INDEX IF NOT EXISTS entries_pending ON entries(source_id)
     WHERE missing_polls != 0 AND removed_at IS NULL
 """
 
-MIGRATIONS: list[str | list[str]] = [_V1, _V2, _V3, _V4, _V5]
+# Version 6 (issue 14): the archive of raw pages, re-extraction and adaptive polling.
+# ``pages``: every body that differed from the source's previous one, zstd-compressed; a page
+# with a ``base_id`` was compressed with that (previous) page as its dictionary, so a new entry
+# on a 1 MB page costs hundreds of bytes (crawler/store/archive.py); ``depth`` counts the chain
+# back to a page stored whole. ``polls.page_id``: the body that poll read. ``revisions
+# .reextracted``: a correction made by ``tickerwatch reextract``, not a publisher's edit.
+# ``sources.poll_every``/``poll_reason``: the daemon's effective interval and why (``status``);
+# ``ended_at``/``ended_reason``: when and why the liveblog was seen to have ended.
+_V6 = """
+CREATE TABLE IF NOT EXISTS pages (
+    id INTEGER PRIMARY KEY,
+    source_id INTEGER NOT NULL REFERENCES sources(id),
+    fetched_at TEXT NOT NULL,
+    body_hash TEXT NOT NULL,
+    url TEXT,
+    encoding TEXT,
+    content_type TEXT,
+    size INTEGER NOT NULL,
+    base_id INTEGER REFERENCES pages(id),
+    depth INTEGER NOT NULL DEFAULT 0,
+    data BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS pages_source ON pages(source_id, id);
+ALTER TABLE polls ADD COLUMN page_id INTEGER REFERENCES pages(id);
+CREATE INDEX IF NOT EXISTS polls_page ON polls(page_id) WHERE page_id IS NOT NULL;
+ALTER TABLE revisions ADD COLUMN reextracted INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sources ADD COLUMN poll_every REAL;
+ALTER TABLE sources ADD COLUMN poll_reason TEXT;
+ALTER TABLE sources ADD COLUMN ended_at TEXT;
+ALTER TABLE sources ADD COLUMN ended_reason TEXT
+"""
+
+MIGRATIONS: list[str | list[str]] = [_V1, _V2, _V3, _V4, _V5, _V6]
 
 
 def migrate(db: sqlite_utils.Database) -> int:

@@ -62,6 +62,7 @@ _FORGET = (
     ("revisions", "DELETE FROM revisions WHERE entry_id IN (SELECT id FROM entries WHERE source_id = ?)"),
     ("entries", "DELETE FROM entries WHERE source_id = ?"),
     ("polls", "DELETE FROM polls WHERE source_id = ?"),
+    ("pages", "DELETE FROM pages WHERE source_id = ?"),
     ("sources", "DELETE FROM sources WHERE id = ?"),
 )  # fmt: skip
 

@@ -14,11 +14,26 @@ DEFAULT_TIMEOUT = 30.0
 MIN_INTERVAL = 10.0
 KINDS = ("auto", "liveblog", "feed", "series")
 DEFAULT_GRACE = 6 * 3600.0  # a superseded series member is polled this much longer
+# Without ``every`` a source is adaptive (scheduler/adaptive.py) between these bounds.
+DEFAULT_MIN_EVERY = 30.0
+DEFAULT_MAX_EVERY = 30 * 60.0
+DEFAULT_ENDED_GRACE = 24 * 3600.0  # an ended liveblog is polled every 6 h this much longer
+DEFAULT_ARCHIVE_DAYS = 30.0
 LOG_FORMATS = ("text", "json")
 
 # Keys per table; anything else is a typo we refuse rather than silently ignore.
-TOP_KEYS = {"log_format", "log_file", "feeds_dir", "defaults", "source"}
-DEFAULT_KEYS = {"every", "user_agent", "timeout", "max_articles", "notify"}
+TOP_KEYS = {"log_format", "log_file", "feeds_dir", "archive_days", "defaults", "source"}
+DEFAULT_KEYS = {
+    "every",
+    "min_every",
+    "max_every",
+    "ended_grace",
+    "archive",
+    "user_agent",
+    "timeout",
+    "max_articles",
+    "notify",
+}
 SOURCE_KEYS = DEFAULT_KEYS | {"name", "url", "kind", "site", "match", "grace", "selectors", "auth"}
 
 
@@ -42,7 +57,16 @@ class SourceConfig:
     selectors: tuple[tuple[str, str], ...] = ()  # [source.selectors]: CSS for an unknown site
     # "user:password", sent as HTTP Basic to this source's own origin only; never shown.
     auth: str | None = field(default=None, repr=False)
+    # Adaptive polling: set (from the file) when the source has no fixed ``every``.
+    min_every: float | None = None
+    max_every: float | None = None
+    ended_grace: float = DEFAULT_ENDED_GRACE
+    archive: bool = True  # keep changed bodies in the archive (crawler/store/archive.py)
     line: int | None = field(default=None, compare=False)
+
+    @property
+    def adaptive(self) -> bool:
+        return self.min_every is not None
 
 
 @dataclass(frozen=True)
@@ -52,6 +76,7 @@ class Config:
     log_format: str = "text"
     log_file: str | None = None
     feeds_dir: str | None = None  # the daemon rewrites <dir>/<name>.atom after developments
+    archive_days: float = DEFAULT_ARCHIVE_DAYS
 
     def source(self, name: str) -> SourceConfig | None:
         return next((s for s in self.sources if s.name == name), None)

@@ -16,7 +16,10 @@ from crawler.store.db import source_name_for
 from scheduler.config.durations import parse_duration
 from scheduler.config.lines import LineIndex
 from scheduler.config.model import (
+    DEFAULT_ARCHIVE_DAYS,
     DEFAULT_KEYS,
+    DEFAULT_MAX_EVERY,
+    DEFAULT_MIN_EVERY,
     KINDS,
     LOG_FORMATS,
     SOURCE_KEYS,
@@ -60,6 +63,14 @@ class Validator:
         for key in sorted(set(defaults) - DEFAULT_KEYS):
             self.fail(self.lines.key("defaults", 0, key), f"unknown key {key!r} in [defaults]")
         base = self.settings(defaults, "defaults", 0)
+        self.pacing_keys(defaults, "defaults", 0)
+        self.default_every = "every" in defaults
+        archive_days = data.get("archive_days", DEFAULT_ARCHIVE_DAYS)
+        if isinstance(archive_days, bool) or not isinstance(archive_days, int | float):
+            self.fail(self.lines.key(None, 0, "archive_days"), "archive_days: a number of days")
+            archive_days = DEFAULT_ARCHIVE_DAYS
+        elif archive_days < 0:
+            self.fail(self.lines.key(None, 0, "archive_days"), "archive_days: not negative")
         tables = data.get("source", [])
         if not isinstance(tables, list):
             self.fail(self.lines.key(None, 0, "source"), "use [[source]] tables for sources")
@@ -70,23 +81,37 @@ class Validator:
         self.check_notify(sources)
         if self.problems:
             raise ConfigError(self.problems)
-        return Config(self.path, tuple(sources), log_format, log_file, feeds_dir)
+        return Config(
+            self.path, tuple(sources), log_format, log_file, feeds_dir, float(archive_days)
+        )
 
     def settings(self, table: dict, section: str, index: int) -> dict:
         """The settings that [defaults] and [[source]] share, converted and checked."""
         out: dict = {}
-        if "every" in table:
-            line = self.lines.key(section, index, "every")
+        for key in ("every", "min_every", "max_every"):
+            if key not in table:
+                continue
+            line = self.lines.key(section, index, key)
             try:
-                out["every"] = parse_duration(table["every"])
+                out[key] = parse_duration(table[key])
             except ValueError as error:
-                self.fail(line, f"every: {error}")
+                self.fail(line, f"{key}: {error}")
             else:
-                if out["every"] < min_interval():
+                if out[key] < min_interval():
                     self.fail(
                         line,
-                        f"every: {table['every']!r} is below the minimum of {min_interval():g}s",
+                        f"{key}: {table[key]!r} is below the minimum of {min_interval():g}s",
                     )
+        if "ended_grace" in table:
+            try:
+                out["ended_grace"] = parse_duration(table["ended_grace"])
+            except ValueError as error:
+                self.fail(self.lines.key(section, index, "ended_grace"), f"ended_grace: {error}")
+        if "archive" in table:
+            if not isinstance(table["archive"], bool):
+                self.fail(self.lines.key(section, index, "archive"), "archive: true or false")
+            else:
+                out["archive"] = table["archive"]
         if "timeout" in table:
             try:
                 out["timeout"] = parse_duration(table["timeout"])
@@ -158,11 +183,38 @@ class Validator:
                 self.fail(line, 'auth must be "user:password" (HTTP Basic), on one line')
             else:
                 merged["auth"] = auth
+        self.pacing_keys(table, "source", index)
+        self.pacing(merged, table, header)
         if "selectors" in table:
             merged["selectors"] = self.selectors(table["selectors"], index)
         if kind == "series" and "match" not in merged:
             self.fail(header, 'a series needs match = "<regular expression for its liveblog URLs>"')
         return SourceConfig(name=name.strip(), url=url, kind=kind, site=site, line=header, **merged)
+
+    def pacing_keys(self, table: dict, section: str, index: int) -> None:
+        """``every`` is a fixed interval; ``min_every``/``max_every`` bound an adaptive one."""
+        if "every" in table and {"min_every", "max_every"} & set(table):
+            self.fail(
+                self.lines.key(section, index, "every"),
+                "every is a fixed interval: give either every or min_every/max_every",
+            )
+
+    def pacing(self, merged: dict, table: dict, line: int | None) -> None:
+        """Fixed when the source (or [defaults], unless the source bounds its own) says
+        ``every``; otherwise adaptive between min_every and max_every (scheduler/adaptive.py)."""
+        own_bounds = bool({"min_every", "max_every"} & set(table))
+        bounded = own_bounds or bool({"min_every", "max_every"} & set(merged))
+        if "every" in table or (self.default_every and not own_bounds) or not bounded:
+            merged.pop("min_every", None)
+            merged.pop("max_every", None)
+            return
+        merged.setdefault("min_every", DEFAULT_MIN_EVERY)
+        merged.setdefault("max_every", DEFAULT_MAX_EVERY)
+        merged.pop("every", None)
+        if merged["max_every"] < merged["min_every"]:
+            self.fail(line, "max_every is below min_every")
+            merged["max_every"] = merged["min_every"]
+        merged["every"] = merged["min_every"]
 
     def selectors(self, value: Any, index: int) -> tuple[tuple[str, str], ...]:
         """``[source.selectors]``: CSS for entry, title, body, time@attr … checked by building

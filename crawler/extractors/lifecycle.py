@@ -1,0 +1,64 @@
+"""What a liveblog page says about its own life: still live, scheduled to end, or closed.
+
+Read from the raw bytes with a few regular expressions (a tenth of a millisecond on 1 MB), not
+from a parse: the scheduler wants these on every changed poll, whichever extractor ran.
+
+- ``LiveBlogPosting``: the page declares itself a liveblog (JSON-LD or microdata). A page
+  that had it and lost it has usually become a plain article: the blog is over.
+- ``coverageEndTime``: taken only when it is after ``coverageStartTime``. The Guardian writes
+  the newest update's time into both while the blog is live (theguardian.com fixture); Express
+  and NDTV write a planned end a day or two ahead.
+- A closing notice in the page text ("This blog is now closed", tagesschau's "Der Liveblog
+  ist beendet" …).
+"""
+
+from __future__ import annotations
+
+import re
+
+from crawler.items import PageSignals
+from crawler.text.timeparse import iso_to_utc
+
+_LIVE = re.compile(rb"LiveBlogPosting")
+_START = re.compile(rb'"?coverageStartTime"?\s*:\s*"([^"]{10,40})"')
+_END = re.compile(rb'"?coverageEndTime"?\s*:\s*"([^"]{10,40})"')
+_END_MICRODATA = re.compile(
+    rb'itemprop=["\']coverageEndTime["\'][^>]*?(?:content|datetime)=["\']([^"\']{10,40})'
+)
+_START_MICRODATA = re.compile(
+    rb'itemprop=["\']coverageStartTime["\'][^>]*?(?:content|datetime)=["\']([^"\']{10,40})'
+)
+# Closing notices as they appear in page text; anchored on whole phrases so that a headline
+# about something else that "ended" does not close a blog.
+_CLOSED = re.compile(
+    rb"(this (?:live ?)?blog is (?:now )?closed"
+    rb"|this live (?:coverage|blog) has (?:now )?ended"
+    rb"|we(?:'|&#39;|&#x27;|\xe2\x80\x99)?(?:ve| have)? (?:now )?(?:closed|ended) (?:this|our) live ?blog"
+    rb"|(?:der|dieser|unser) live-?blog (?:ist|wird) (?:hiermit )?(?:beendet|geschlossen)"
+    rb"|wir beenden (?:hiermit )?(?:diesen|unseren) live-?blog"
+    rb"|(?:il|questo) live(?:blog)? (?:\xc3\xa8|e) (?:chiuso|terminato))",
+    re.IGNORECASE,
+)
+
+
+def page_signals(body: bytes) -> PageSignals:
+    """The signals of one page (bytes as received; UTF-8 or any ASCII-compatible charset)."""
+    live = _LIVE.search(body) is not None
+    end = _first(_END, body) or _first(_END_MICRODATA, body)
+    if end is not None:
+        start = _first(_START, body) or _first(_START_MICRODATA, body)
+        if start is None or end <= start:
+            end = None
+    closed = _CLOSED.search(body)
+    return PageSignals(
+        live_posting=live,
+        coverage_end=end,
+        closed=closed.group(0).decode("utf-8", "replace") if closed else None,
+    )
+
+
+def _first(pattern: re.Pattern[bytes], body: bytes) -> str | None:
+    match = pattern.search(body)
+    if match is None:
+        return None
+    return iso_to_utc(match.group(1).decode("ascii", "replace"))
