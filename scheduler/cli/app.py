@@ -16,6 +16,7 @@ from crawler.store.queries import list_entries
 from crawler.text.terminal import safe_for_log
 from scheduler.cli import archive as cli_archive
 from scheduler.cli import daemon as cli_daemon
+from scheduler.cli import digest as cli_digest
 from scheduler.cli import feed as cli_feed
 from scheduler.cli import history as cli_history
 from scheduler.cli import sites as cli_sites
@@ -156,6 +157,7 @@ for _command in (
     *cli_sources.COMMANDS,
     *cli_history.COMMANDS,
     *cli_feed.COMMANDS,
+    *cli_digest.COMMANDS,
     *cli_archive.COMMANDS,
 ):
     main.add_command(_command)
