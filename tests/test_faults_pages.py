@@ -8,7 +8,9 @@ import json
 
 import pytest
 
-from tests.faultkit import fault_env, faults, last_poll, poll, record, rows
+from tests.faultkit import compare, fault_env, faults, last_poll, poll, record, rows
+from tests.faultkit import snapshot as snap
+from tests.faultserver import Reply
 from tests.pages import jsonld_liveblog
 
 pytestmark = pytest.mark.faults
@@ -77,3 +79,22 @@ def test_an_impossible_time_empties_that_field_not_the_json_feed_poll(faults, db
     warnings = [line for line in result.stderr.splitlines() if "unreadable time" in line]
     assert len(warnings) == 1 and url in warnings[0], result.stderr[-3000:]
     record("time: impossible offset / year 1 in a JSON Feed")
+
+
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 8
+
+
+@pytest.mark.parametrize("path", ["/news/live.html", "/news/live"])
+def test_an_image_answer_is_an_error_not_a_suspicious_poll(faults, db_path, path):
+    # Scrapy makes an HtmlResponse of any answer to a URL ending in .html: the declared type wins.
+    url = faults.route(path, jsonld_liveblog(posts()), headers=HTML)
+    assert poll(db_path, url).returncode == 0
+    before = snap(db_path, url)
+    faults.route(path, Reply(PNG, 200, {"Content-Type": "image/png"}))
+    result = poll(db_path, url)
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert last_poll(db_path, url) == ("error", "not an HTML page (image/png)")
+    assert "not an HTML page (image/png)" in result.stderr and url in result.stderr
+    damage = compare(before, snap(db_path, url))
+    record(f"content: image/png answer at {path}", **damage)
+    assert damage == {"lost": 0, "duplicated": 0, "false_removals": 0}

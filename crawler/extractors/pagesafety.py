@@ -13,6 +13,23 @@ from lxml import etree
 from lxml import html as lxml_html
 
 MAX_TAGS = 200_000
+# Media types that are never a page, whatever the URL says (Scrapy picks an HtmlResponse for a
+# URL ending in .html even when the server answers image/png).
+_NEVER_PAGES = ("image/", "audio/", "video/", "font/", "model/", "application/pdf")
+
+
+def not_a_page(content_type: str | None, body: bytes) -> str | None:
+    """Why a 200 answer to a liveblog source is not an HTML page at all, else None.
+
+    Text, HTML and XML types pass; media types never do; anything else (octet-stream from a
+    misconfigured server) passes only when the body starts like markup.
+    """
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    if not media or media.startswith("text/") or "html" in media or "xml" in media:
+        return None
+    if media.startswith(_NEVER_PAGES) or not body.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        return f"not an HTML page ({media})"
+    return None
 
 
 def too_complex(text: str | bytes) -> str | None:

@@ -13,7 +13,7 @@ from w3lib.http import basic_auth_header
 from crawler import meta
 from crawler.extractors import extract_liveblog
 from crawler.extractors.lifecycle import page_signals
-from crawler.extractors.pagesafety import parser_gave_up, too_complex
+from crawler.extractors.pagesafety import not_a_page, parser_gave_up, too_complex
 from crawler.feeds.articles import extract_article
 from crawler.feeds.hublinks import extract_links
 from crawler.feeds.parse import looks_like_feed, parse_feed
@@ -187,9 +187,10 @@ class PollSpider(scrapy.Spider):
             item.status, item.error = "error", "hub is neither a feed nor an HTML page"
 
     def _parse_liveblog(self, response: Response, item: PollItem) -> None:
-        if not isinstance(response, TextResponse):
-            ctype = _header(response, b"Content-Type") or "unknown"
-            item.status, item.error = "error", f"not an HTML page (Content-Type: {ctype})"
+        ctype = _header(response, b"Content-Type")
+        problem = not_a_page(ctype, response.body)
+        if problem or not isinstance(response, TextResponse):
+            item.status, item.error = "error", problem or f"not an HTML page ({ctype or 'unknown'})"
             return
         # Declared UTF-8 (nearly every news site) is parsed from the bytes: no decode+encode.
         utf8 = response.encoding == "utf-8"

@@ -119,6 +119,7 @@ def _report(url: str, response: Any, kind: str, site: str | None) -> dict:
 
     from crawler.diff.health import adapter_of
     from crawler.extractors import extract_liveblog
+    from crawler.extractors.pagesafety import not_a_page
     from crawler.feeds.parse import looks_like_feed, parse_feed
 
     raw_ctype = response.headers.get(b"Content-Type")
@@ -145,8 +146,9 @@ def _report(url: str, response: Any, kind: str, site: str | None) -> dict:
             _entries=result.entries,
         )
         return report
-    if not isinstance(response, TextResponse):
-        report.update(reason=f"not an HTML page (Content-Type: {ctype or 'unknown'})", _entries=[])
+    problem = not_a_page(ctype, response.body)
+    if problem or not isinstance(response, TextResponse):
+        report.update(reason=problem or f"not an HTML page ({ctype or 'unknown'})", _entries=[])
         return report
     extraction = extract_liveblog(response.text, response.url, site=site)
     report.update(
