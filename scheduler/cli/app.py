@@ -15,6 +15,7 @@ from crawler.store.db import default_db_path
 from crawler.store.queries import list_entries
 from crawler.text.terminal import safe_for_log
 from scheduler.cli import archive as cli_archive
+from scheduler.cli import browse as cli_browse
 from scheduler.cli import daemon as cli_daemon
 from scheduler.cli import digest as cli_digest
 from scheduler.cli import feed as cli_feed
@@ -158,6 +159,7 @@ for _command in (
     *cli_history.COMMANDS,
     *cli_feed.COMMANDS,
     *cli_digest.COMMANDS,
+    *cli_browse.COMMANDS,
     *cli_archive.COMMANDS,
 ):
     main.add_command(_command)
