@@ -8,7 +8,7 @@ import logging
 from scrapy.crawler import Crawler
 
 from crawler.extensions import store_of
-from crawler.items import PollItem
+from crawler.items import EntryItem, PollItem
 from crawler.reporting import report_poll
 from crawler.store.recording import RecordedPoll, record_poll
 from crawler.text.cleaning import clean_fragment, content_hash, strip_controls
@@ -37,25 +37,30 @@ class CleanPipeline(_Pipeline):
         if item.status != "ok" or not item.entries:
             return item
         stored = item.state.raw_hashes  # the snapshot the spider extracted with
-        cleaned = 0
-        for entry in item.entries:
-            # The fragment hash alone misses titles taken from structured data: fold them in.
-            basis = f"{entry.title}\x1f{entry.raw_hash or entry.body_html or entry.body or ''}"
-            entry.raw_hash = hashlib.sha1(basis.encode("utf-8", "surrogatepass")).hexdigest()
-            if stored.get(entry.key) == entry.raw_hash:
-                continue
-            if entry.complete is not None:
-                # The feed parser judged it unchanged against a stored state that has moved
-                # since (another poll of the same source): parse it fully, never store "".
-                entry.complete(entry)
-            if entry.body is None:
-                entry.body = clean_fragment(entry.body_html or "")
-                cleaned += 1
-            entry.title = strip_controls(entry.title)
-            entry.body = strip_controls(entry.body)
-            entry.content_hash = content_hash(entry.title, entry.body)
+        cleaned = sum(clean_entry(entry, stored.get(entry.key)) for entry in item.entries)
         self.stats.inc_value("tickerwatch/fragments_cleaned", cleaned)
         return item
+
+
+def clean_entry(entry: EntryItem, stored_raw_hash: str | None) -> bool:
+    """Fingerprint an entry and, unless that matches what is stored, clean it; True if its
+    fragment was cleaned. Shared with re-extraction (crawler/reextraction.py)."""
+    # The fragment hash alone misses titles taken from structured data: fold them in.
+    basis = f"{entry.title}\x1f{entry.raw_hash or entry.body_html or entry.body or ''}"
+    entry.raw_hash = hashlib.sha1(basis.encode("utf-8", "surrogatepass")).hexdigest()
+    if stored_raw_hash == entry.raw_hash:
+        return False
+    if entry.complete is not None:
+        # The feed parser judged it unchanged against a stored state that has moved
+        # since (another poll of the same source): parse it fully, never store "".
+        entry.complete(entry)
+    cleaned = entry.body is None
+    if cleaned:
+        entry.body = clean_fragment(entry.body_html or "")
+    entry.title = strip_controls(entry.title)
+    entry.body = strip_controls(entry.body)
+    entry.content_hash = content_hash(entry.title, entry.body)
+    return cleaned
 
 
 class StorePipeline(_Pipeline):

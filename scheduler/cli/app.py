@@ -20,6 +20,7 @@ from scheduler.cli import daemon as cli_daemon
 from scheduler.cli import digest as cli_digest
 from scheduler.cli import feed as cli_feed
 from scheduler.cli import history as cli_history
+from scheduler.cli import reextract as cli_reextract
 from scheduler.cli import sites as cli_sites
 from scheduler.cli import sources as cli_sources
 from scheduler.cli import watch as cli_watch
@@ -161,6 +162,7 @@ for _command in (
     *cli_digest.COMMANDS,
     *cli_browse.COMMANDS,
     *cli_archive.COMMANDS,
+    *cli_reextract.COMMANDS,
 ):
     main.add_command(_command)
 
