@@ -18,24 +18,35 @@ _MARK = f"""CASE
   WHEN ev.event = 'removed' THEN '✗ removed'
   ELSE '↺ ' || ev.event END"""
 
-_DEVELOPMENTS = f"""SELECT ev.created_at AS seen_at, s.name AS source, {_MARK} AS development,
-  coalesce(r.title, e.title) AS title, substr(coalesce(r.body, e.body), 1, 400) AS text,
-  e.published_at, e.url, e.key
+
+# Times as a person reads them (UTC, to the minute); the stored ISO times are in the tables.
+def _minute(column: str) -> str:
+    return f"replace(substr({column}, 1, 16), 'T', ' ')"
+
+
+def _developments(*, with_source: bool) -> str:
+    source = "s.name AS source, " if with_source else ""
+    return f"""SELECT {_minute("ev.created_at")} AS seen_utc, {source}{_MARK} AS development,
+  coalesce(r.title, e.title) AS title, substr(coalesce(r.body, e.body), 1, 240) AS text,
+  {_minute("e.published_at")} AS published_utc, e.key, e.url
 FROM events ev JOIN sources s ON s.id = ev.source_id JOIN entries e ON e.id = ev.entry_id
 LEFT JOIN revisions r ON r.entry_id = ev.entry_id AND r.revision = ev.revision"""
+
 
 QUERIES = {
     "latest_developments": {
         "title": "Latest developments across sources",
         "description": "New, edited, removed and restored entries, newest first; the entries "
         "a page already had at its first poll (its baseline) are left out.",
-        "sql": f"{_DEVELOPMENTS}\nWHERE NOT {_BASELINE}\nORDER BY ev.id DESC LIMIT 200",
+        "sql": f"{_developments(with_source=True)}\nWHERE NOT {_BASELINE}\n"
+        "ORDER BY ev.id DESC LIMIT 200",
     },
     "source_timeline": {
         "title": "One source's timeline",
         "description": "Everything that happened on one source (by name, as in the sources "
         "table), newest first, edits and removals marked.",
-        "sql": f"{_DEVELOPMENTS}\nWHERE s.name = :source\nORDER BY ev.id DESC LIMIT 1000",
+        "sql": f"{_developments(with_source=False)}\nWHERE s.name = :source\n"
+        "ORDER BY ev.id DESC LIMIT 1000",
     },
     "entry_revisions": {
         "title": "One entry's revisions",
@@ -144,5 +155,12 @@ def datasette_metadata(database: str) -> dict:
         "description": "Every entry and every revision of the liveblogs and feeds Tickerwatch "
         "watches. Times are UTC. Start with the canned queries below.",
         "source": "Tickerwatch",
-        "databases": {database: {"tables": TABLES, "queries": QUERIES}},
+        "databases": {
+            database: {
+                "description": "Sources, their entries, every revision, every poll and every "
+                "development. The canned queries below are the usual ways in.",
+                "tables": TABLES,
+                "queries": QUERIES,
+            }
+        },
     }
