@@ -7,6 +7,7 @@ entries without a headline, an id-less pinned copy of one entry, "Updated at" fo
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from crawler.extractors import extract_liveblog
@@ -43,6 +44,21 @@ def test_the_pinned_copy_is_a_flag_not_an_entry() -> None:
     assert len(entries) == 5 and len({e.key for e in entries}) == 5
     assert [e.key for e in entries if e.pinned] == ["65ec18e98f08aa0000000003"]
     assert sum("Met Office" in e.body_html for e in entries) == 1
+
+
+def test_a_pinned_entry_is_known_by_its_own_link_or_by_the_copy() -> None:
+    """The original links to ``#pinned-post``; renders without that link are read by the link
+    of the copy in div#pinned-post to its original."""
+    html = (SITES / "guardian.html").read_text(encoding="utf-8")
+    start, end = html.index('<div id="pinned-post"'), html.index('<span class="dcr-90inr0">')
+    no_copy = html[:start] + html[end:]
+    no_link = re.sub(r'<a href="[^"]*#pinned-post"[^>]*>.*?</a>', "", html)
+    assert no_copy != html and no_link != html
+    for variant in (no_copy, no_link):
+        entries = extract_liveblog(variant, LOCAL_URL).entries
+        assert [e.key for e in entries if e.pinned] == ["65ec18e98f08aa0000000003"]
+    neither = re.sub(r'<a href="[^"]*#pinned-post"[^>]*>.*?</a>', "", no_copy)
+    assert not any(e.pinned for e in extract_liveblog(neither, LOCAL_URL).entries)
 
 
 def test_permalinks_keep_the_page_anchor_and_bodies_leave_furniture_out() -> None:

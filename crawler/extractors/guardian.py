@@ -48,13 +48,17 @@ class GuardianAdapter(DomAdapter):
         ),
         # the paragraphs, quotes and figures between the header and the share footer
         body="*[not(self::header or self::footer)]",
-        # the contributor's byline picture in the header (only on contributed posts)
-        author="string((header//img[@alt])[1]/@alt)",
+        # the pinned original links to its copy: <a href="…#pinned-post"> next to its time
+        pinned="header//a[contains(@href, '#pinned-post')]",
+        # <header><div><a>time</a></div><div><div><img alt="Name"></div><span>Name</span></div>:
+        # the first contributor's byline (the picture is optional, the name is not)
+        author="string((header/div[not(.//a)]/span)[1])",
         timezone="Europe/London",
     )
 
     def pinned_keys(self, page: Page) -> set[str]:
-        """The entry that div#pinned-post copies: named by its link (or its id, if it has one)."""
+        """The entry div#pinned-post copies, named by the copy's link (or id, if it has one):
+        for renders whose original carries no ``#pinned-post`` link."""
         if not page.has("pinned-post"):
             return set()
         ids = [href.rpartition("#")[2] for href in xp(_PINNED_LINKS)(page.doc)]
