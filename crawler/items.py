@@ -6,6 +6,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from crawler.text.urls import safe_url
+
 
 @dataclass(frozen=True)
 class SourceState:
@@ -69,6 +71,12 @@ class EntryItem:
     # Set by the feed parser on an item it found unchanged (raw_hash as stored) and so left
     # uncleaned (body None): fills body and dates should the clean pipeline need them after all.
     complete: Callable[[EntryItem], None] | None = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # Links are content: a JSON Feed ``url`` with ESC/BEL/OSC 52 is stored and printed inert.
+        self.url = safe_url(self.url)
+        if self.article_url:
+            self.article_url = safe_url(self.article_url)
 
 
 @dataclass(frozen=True)

@@ -14,13 +14,16 @@ class TextFormatter(logging.Formatter):
     """Development lines as they are (``NEW source time title url``); other records prefixed."""
 
     def format(self, record: logging.LogRecord) -> str:
-        message = record.getMessage()
+        # Every message is made terminal-safe here, whoever logged it (Scrapy, Twisted, a call
+        # site that forgot): a URL or error text from content must not drive the terminal.
+        message = safe_for_log(record.getMessage())
         if hasattr(record, "development"):
             return message
         stamp = datetime.fromtimestamp(record.created, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         line = f"{stamp} {record.levelname} {record.name}: {message}"
         if record.exc_info:
-            line += "\n" + self.formatException(record.exc_info)
+            trace = self.formatException(record.exc_info)
+            line += "\n" + "\n".join(safe_for_log(part) for part in trace.split("\n"))
         return line
 
 

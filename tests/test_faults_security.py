@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import csv
+import io
 import ipaddress
+import json
 import sqlite3
 import time
 
@@ -24,6 +27,7 @@ from tests.daemon_process import DaemonProcess
 from tests.faultkit import fault_env, faults, last_poll, poll, record, rows
 from tests.faultserver import FaultServer
 from tests.pages import jsonld_liveblog, rss_feed
+from tests.test_faults_network import closed_port
 
 pytestmark = pytest.mark.faults
 __all__ = ["fault_env", "faults"]  # fixtures, imported for pytest
@@ -305,3 +309,52 @@ def test_series_hub_cannot_take_over_a_configured_source(faults, tmp_path, db_pa
     # Polled on its own interval only: at most one request per 2 s (plus one of slack).
     times = [r.at for r in faults.requests if r.path == "/live/ukraine-other.html"]
     assert len(times) <= (times[-1] - times[0]) / 2 + 2, times
+
+
+# --- 4. escape sequences through URLs, keys and CSV -----------------------------------------
+
+OSC52 = "\x1b]52;c;ZWNobyBwd25lZA==\x07"  # write "echo pwned" to the clipboard
+CONTROLS = ("\x1b", "\x07", "\x9b", "\u202e")
+
+
+def test_escape_sequences_in_feed_urls_never_reach_the_terminal(faults, db_path):
+    """A JSON Feed whose item ``url`` and ``id`` carry ESC/BEL/OSC 52 (the article fetch fails,
+    so the link is logged), titles that are spreadsheet formulas: the log lines, the stored
+    links and ``entries`` as table, CSV and JSON are free of raw controls, and CSV cells that
+    start a formula are quoted."""
+    dead = f"http://127.0.0.1:{closed_port()}/a{OSC52}b\x1b[2J\u202e"
+    items = [
+        {
+            "id": f"k1{OSC52}",
+            "url": dead,
+            "title": '=HYPERLINK("http://x","y")',
+            "content_text": "one",
+        },
+        {"id": "k2", "url": faults.url(f"/x{OSC52}"), "title": "+1 plus", "content_text": "two"},
+        {"id": "k3", "url": faults.url("/y"), "title": f"@SUM(A1) {OSC52}", "content_text": "-3"},
+    ]
+    feed = json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": "J", "items": items})
+    url = faults.route(
+        "/feed.json", feed.encode(), headers={"Content-Type": "application/feed+json"}
+    )
+    polled = poll(db_path, url, timeout=10)
+    assert polled.returncode == 0, polled.stderr[-2000:]
+    outputs = {
+        "poll": polled.stdout + polled.stderr,
+        **{
+            fmt: (r := tickerwatch("entries", "--format", fmt, db=db_path)).stdout + r.stderr
+            for fmt in ("table", "csv", "json")
+        },
+    }
+    record("escapes: feed URLs and keys in logs, table, CSV, JSON")
+    assert "article fetch failed for" in outputs["poll"]
+    for name, text in outputs.items():
+        assert not any(c in text for c in CONTROLS), (name, text[-1500:])
+    stored = rows(db_path, "SELECT url, title FROM entries")
+    assert len(stored) == 3
+    assert not any(c in link for link, _ in stored for c in CONTROLS)
+    cells = list(csv.DictReader(io.StringIO(outputs["csv"])))
+    titles = sorted(row["title"] for row in cells)
+    assert titles[:2] == ["'+1 plus", '\'=HYPERLINK("http://x","y")'], titles
+    assert titles[2].startswith("'@SUM(A1) "), titles
+    assert sorted(row["body"] for row in cells) == ["'-3", "one", "two"]

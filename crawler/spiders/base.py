@@ -20,6 +20,7 @@ from crawler.feeds.parse import looks_like_feed, parse_feed
 from crawler.items import PollItem, RawPage, SourceState
 from crawler.net.failures import classify_error
 from crawler.store.db import utcnow
+from crawler.text.terminal import safe_for_log
 from crawler.text.timeparse import times_of
 
 logger = logging.getLogger(__name__)
@@ -250,7 +251,11 @@ class PollSpider(scrapy.Spider):
         try:
             response = await self.crawler.engine.download_async(request)
         except Exception as error:
-            logger.info("article fetch failed for %s: %s", entry.article_url, error)
+            logger.info(
+                "article fetch failed for %s: %s",
+                safe_for_log(entry.article_url),
+                safe_for_log(str(error)),
+            )
             return
         if response.status != 200 or "dataloss" in response.flags:
             return

@@ -67,3 +67,16 @@ def json_line(payload: object) -> str:
     character that could forge a line or drive a terminal escaped."""
     text = json.dumps(payload, ensure_ascii=False, default=str)
     return _JSON_UNSAFE_RE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+
+
+# A spreadsheet reads a cell that starts with one of these as a formula (CSV injection).
+_FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """A CSV field for a terminal or a spreadsheet: text as in a log line (no escapes, no line
+    breaks), and a leading ``=``, ``+``, ``-`` or ``@`` quoted with ``'`` so no formula runs."""
+    if not isinstance(value, str):
+        return value
+    text = safe_for_log(value)
+    return "'" + text if text.startswith(_FORMULA_LEADS) else text

@@ -13,7 +13,7 @@ import click
 
 from crawler.store.db import default_db_path
 from crawler.store.queries import list_entries
-from crawler.text.terminal import safe_for_log
+from crawler.text.terminal import csv_cell, safe_for_log
 from scheduler.cli import archive as cli_archive
 from scheduler.cli import browse as cli_browse
 from scheduler.cli import daemon as cli_daemon
@@ -144,7 +144,7 @@ def entries(
     elif fmt == "csv":
         writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["id"])
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({k: csv_cell(v) for k, v in row.items()} for row in rows)
     elif rows:
         entries_table(rows, zone)
     else:
