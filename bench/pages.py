@@ -3,8 +3,9 @@
 Liveblogs come in four markups: JSON-LD ``LiveBlogPosting`` plus Reach-style DOM entries
 (like Mirror), JSON-LD plus plain ``<article>`` blocks (the generic heuristic's blocks merged
 with the JSON-LD), Reach DOM only (no structured data) and plain ``<article>`` blocks only
-(the generic heuristic alone: a page no adapter knows and without structured data). Each page is padded with an inline script to a target
-size between 150 KB and 1.2 MB, as real liveblogs carry hundreds of KB of scripts and state.
+(the generic heuristic alone: a page no adapter knows and without structured data). Each
+page is padded with an inline script to a target size between 150 KB and 1.2 MB, as real
+liveblogs carry hundreds of KB of scripts and state.
 """
 
 from __future__ import annotations

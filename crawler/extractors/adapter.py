@@ -16,10 +16,10 @@ from crawler.text.timeparse import parse_any
 class Selectors:
     """Where one site keeps each entry field. All XPath; ``entry`` is absolute, the rest relative.
 
-    ``anchor`` (default: the key) is the entry's in-page anchor for its permalink, where the
-    key is not the DOM id itself. ``time``/``updated`` return a timestamp string (epoch s/ms or ISO, decided by its form);
-    ``title``/``body``/``exclude`` return elements; ``pinned`` is a boolean expression on the
-    entry; ``author`` returns a string. ``ignore_offset`` reads a printed offset as local wall
+    ``time``/``updated`` return a timestamp string (epoch s/ms or ISO, decided by its form);
+    ``anchor`` (default: the key) the entry's in-page anchor for its permalink, where the key
+    is not the DOM id itself (Guardian); ``title``/``body``/``exclude`` return elements;
+    ``pinned`` is a boolean expression on the entry; ``author`` returns a string. ``ignore_offset`` reads a printed offset as local wall
     time (repubblica's bogus ``Z``); ``time_trusted=False`` lets a structured-data time win.
     ``detect`` (default: ``entry``) must match for the adapter to claim a page; ``marker`` is a
     substring the raw HTML must contain first, so non-matching adapters cost no tree walk.
