@@ -69,10 +69,10 @@ class Recorder:
         self.sources.add(item.source_url)
         self.by_status[item.status] = self.by_status.get(item.status, 0) + 1
         for development in item.developments:
-            if development["event"] in ("new", "changed"):
-                m = _TAG.search(development.get("title") or "")
+            if development.event in ("new", "changed"):
+                m = _TAG.search(development.title)
                 if m:
-                    key = f"[{m.group(1)}]:{development['event']}"
+                    key = f"[{m.group(1)}]:{development.event}"
                     self.commits.setdefault(key, []).append(now)
 
     def detected(self, tag: str, op: str, at: float) -> float | None:

@@ -65,7 +65,7 @@ async def measure(args) -> dict:
             add(f"liveblog_new_entry[{s['style']}]", ms, item, "ok")
             if not generic(s["style"]):  # the issue-6 figure: pages a site adapter reads
                 add("liveblog_new_entry", ms, item)
-            if [d["event"] for d in item.developments] != ["new"]:
+            if [d.event for d in item.developments] != ["new"]:
                 out.setdefault("unexpected", []).append(f"new entry: {item.developments}")
         for s in probes:
             ctl(args.base, "change", src=s["name"], op="edit")
@@ -73,7 +73,7 @@ async def measure(args) -> dict:
             add(f"liveblog_edited_entry[{s['style']}]", ms, item, "ok")
             if not generic(s["style"]):
                 add("liveblog_edited_entry", ms, item)
-            if [d["event"] for d in item.developments] != ["changed"]:
+            if [d.event for d in item.developments] != ["changed"]:
                 out.setdefault("unexpected", []).append(f"edit: {item.developments}")
         for s in feeds:
             ctl(args.base, "change", src=s["name"], op="add")

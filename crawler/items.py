@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from crawler.text.urls import safe_url
 
@@ -129,9 +129,97 @@ class PollItem:
     raw: RawPage | None = None
     signals: PageSignals | None = None
     # Filled by the pipelines.
-    developments: list[dict] = field(default_factory=list)
     poll_id: int | None = None
     token: str | None = None  # lets the poll engine match the stored item to its request
-    recorded: Any = None  # crawler.store.recording.RecordedPoll, once committed
+    recorded: RecordedPoll | None = None  # once committed (crawler/store/recording.py)
     # What the poll started from (see SourceState for why the pipelines use this snapshot).
     state: SourceState = field(default_factory=SourceState)
+
+    @property
+    def developments(self) -> list[Development]:
+        """What the committed poll reported (none before the store pipeline, or on an error)."""
+        return self.recorded.developments if self.recorded else []
+
+
+class StoredEntry(NamedTuple):
+    """The stored state of one entry that the diff needs (and what says its row is current).
+
+    A tuple: every poll of a changed page reads one per stored entry."""
+
+    id: int
+    key: str
+    content_hash: str | None
+    raw_hash: str | None
+    published_at: str | None
+    removed_at: str | None
+    missing_polls: int
+    revision: int
+    position: int | None = None
+    pinned: int = 0
+    scrolled_out_at: str | None = None
+
+
+@dataclass
+class Development:
+    """One new, changed, removed or restored entry, from the diff to the notification.
+
+    The diff (crawler/diff/entries.py) decides ``event`` from the extracted ``entry`` and the
+    ``stored`` one; recording (crawler/store/recording.py) fills in what it committed; the
+    development line (crawler/reporting.py), ``tail`` and the notifier print that. Developments
+    read back from stored event rows carry only the committed part (:meth:`from_row`).
+    """
+
+    event: str  # new | changed | removed | restored
+    key: str
+    entry: EntryItem | None = field(default=None, repr=False)  # None for removals
+    stored: StoredEntry | None = field(default=None, repr=False)  # None for new ones
+    # What was committed.
+    entry_id: int | None = None
+    revision: int | None = None
+    title: str = ""
+    text: str = ""  # the title, else the start of the body (crawler/text/terminal.entry_text)
+    url: str = ""
+    published_at: str | None = None
+    change: str | None = None  # what an edit did (crawler/diff/words.py), changed ones only
+
+    _ROW = ("event", "key", "title", "text", "url", "published_at", "revision", "entry_id")
+
+    def as_dict(self) -> dict[str, Any]:
+        """The committed part, as JSON log lines carry it."""
+        out = {name: getattr(self, name) for name in self._ROW}
+        if self.change is not None:
+            out["change"] = self.change
+        return out
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> Development:
+        """A development as a stored event row (crawler/store/queries.py) describes it."""
+        return cls(
+            event=row["event"],
+            key=row.get("key") or "",
+            entry_id=row.get("entry_id"),
+            revision=row.get("revision"),
+            title=row.get("title") or "",
+            text=row.get("text") or "",
+            url=row.get("url") or "",
+            published_at=row.get("published_at"),
+            change=row.get("change"),
+        )
+
+
+@dataclass
+class RecordedPoll:
+    """What was committed: the poll row's id and status, and the developments in event order."""
+
+    poll_id: int
+    source_id: int
+    source_name: str
+    status: str
+    developments: list[Development] = field(default_factory=list)
+    baseline: bool = False  # first healthy poll of this source
+    warning: str | None = None
+    # Extractor health (crawler/diff/health.py): "started" | "continues" | "recovered" | None, the
+    # extractor to name in the log line, and what it "found" when the entries looked fine.
+    episode: str | None = None
+    adapter: str | None = None
+    found: str | None = None

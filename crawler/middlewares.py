@@ -101,26 +101,26 @@ class NetPolicyMiddleware:
 
     def _trusted(self, request: Request) -> bool:
         """The operator wrote this URL: a poll's first request, before any redirect."""
-        meta = request.meta
+        request_meta = request.meta
         return (
-            bool(meta.get("tw_source_url"))
-            and not meta.get("redirect_urls")
-            and not meta.get("tw_untrusted")  # a series member: its URL came from a hub
+            bool(request_meta.get(meta.SOURCE_URL))
+            and not request_meta.get("redirect_urls")
+            and not request_meta.get(meta.UNTRUSTED)  # a series member: its URL came from a hub
         )
 
     async def process_request(self, request: Request) -> None:
-        meta = request.meta
+        request_meta = request.meta
         try:  # http(s) only, whoever wrote the URL: file:, data:, ftp: … are never read
             check_scheme(request.url)
         except RefusedDestination as refused:
             raise IgnoreRequest(str(refused)) from None
-        if meta.get("tw_allow_private") or self.policy.allow_private:
+        if request_meta.get(meta.ALLOW_PRIVATE) or self.policy.allow_private:
             return None
         trusted = self._trusted(request)
         if trusted and not self.policy.strict:
             return None
-        origin = meta.get("tw_origin") or meta.get("tw_source_url")
-        connected = meta.get("tw_origin_ip")
+        origin = request_meta.get(meta.ORIGIN) or request_meta.get(meta.SOURCE_URL)
+        connected = request_meta.get(meta.ORIGIN_IP)
         deferred = deferToThread(decide, request.url, origin, connected, self.policy, trusted)
         from twisted.internet import reactor
 
@@ -133,16 +133,20 @@ class NetPolicyMiddleware:
         except Exception as error:  # DNS trouble: the download reports it in its own words
             logger.debug("pre-resolution of %s failed: %s", request.url, error)
             verdict = Verdict()
-        meta["tw_netcheck"] = verdict
+        request_meta[meta.NETCHECK] = verdict
         return None
 
     def process_response(self, request: Request, response: Response) -> Response:
-        meta = request.meta
-        if meta.get("tw_source_url") and not meta.get("redirect_urls") and response.ip_address:
+        request_meta = request.meta
+        if (
+            request_meta.get(meta.SOURCE_URL)
+            and not request_meta.get("redirect_urls")
+            and response.ip_address
+        ):
             # The address the poll's own URL reached: what the origin exemption is about.
             # Carried to redirect hops (meta is copied) and to the feed's article links.
-            meta.setdefault("tw_origin_ip", response.ip_address)
-        verdict = meta.get("tw_netcheck")
+            request_meta.setdefault(meta.ORIGIN_IP, response.ip_address)
+        verdict = request_meta.get(meta.NETCHECK)
         if verdict and response.ip_address is not None:
             if not isinstance(verdict, Verdict):
                 verdict = Verdict()
@@ -157,11 +161,11 @@ class NetPolicyMiddleware:
                 check_scheme(urljoin(request.url, target.decode("latin-1")))
             except RefusedDestination as refused:
                 raise IgnoreRequest(f"{refused} (redirect)") from None
-        if response.status in (301, 308) and request.meta.get("tw_source_url"):
+        if response.status in (301, 308) and request.meta.get(meta.SOURCE_URL):
             if target:
                 logger.warning(
                     "source %s moved permanently to %s; update the config",
-                    safe_for_log(request.meta["tw_source_url"]),
+                    safe_for_log(request.meta[meta.SOURCE_URL]),
                     safe_for_log(urljoin(request.url, target.decode("latin-1"))),
                 )
         return response

@@ -10,7 +10,7 @@ from scrapy.crawler import Crawler
 from crawler.extensions import store_of
 from crawler.items import EntryItem, PollItem
 from crawler.reporting import report_poll
-from crawler.store.recording import RecordedPoll, record_poll
+from crawler.store.recording import record_poll
 from crawler.text.cleaning import clean_fragment, content_hash, strip_controls
 
 logger = logging.getLogger(__name__)
@@ -75,15 +75,14 @@ class StorePipeline(_Pipeline):
         self.store = store_of(crawler)
 
     def process_item(self, item: PollItem) -> PollItem:
-        recorded: RecordedPoll = record_poll(self.store, item)
+        recorded = record_poll(self.store, item)
         item.poll_id = recorded.poll_id
         item.status = recorded.status
         item.error = recorded.warning if recorded.status != "ok" else None
-        item.developments = recorded.developments
         item.recorded = recorded
         for development in recorded.developments:
-            self.stats.inc_value(f"tickerwatch/entries_{development['event']}")
-        seen = len(item.entries) - sum(d["event"] == "new" for d in recorded.developments)
+            self.stats.inc_value(f"tickerwatch/entries_{development.event}")
+        seen = len(item.entries) - sum(d.event == "new" for d in recorded.developments)
         self.stats.inc_value("tickerwatch/entries_seen", max(seen, 0))
         self.stats.inc_value(f"tickerwatch/polls_{recorded.status}")
         return item
@@ -93,8 +92,7 @@ class ReportPipeline(_Pipeline):
     """Logs every committed development (and the poll's outcome) once, after the commit."""
 
     def process_item(self, item: PollItem) -> PollItem:
-        recorded = getattr(item, "recorded", None)
-        if recorded is not None:
+        if item.recorded is not None:
             baseline_summary = self.crawler.settings.getbool("TICKERWATCH_BASELINE_SUMMARY")
-            report_poll(item, recorded, baseline_summary=baseline_summary)
+            report_poll(item, item.recorded, baseline_summary=baseline_summary)
         return item

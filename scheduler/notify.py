@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from crawler.items import Development
 from crawler.reporting import development_line
 from crawler.store.db import Store
 from crawler.store.outbox import (
@@ -54,12 +55,12 @@ def apprise_sender() -> Sender:
     return send
 
 
-def message_for(source: str, events: list[dict]) -> tuple[str, str]:
+def message_for(source: str, events: list[Development]) -> tuple[str, str]:
     """Title and body from escaped fields with plain formatting: scraped text never templates."""
     if len(events) == 1:
         event = events[0]
-        title = f"{event['event'].upper()} {safe_for_log(source, limit=60)}: "
-        title += safe_for_log(event.get("text") or event.get("title") or "-", limit=120)
+        title = f"{event.event.upper()} {safe_for_log(source, limit=60)}: "
+        title += safe_for_log(event.text or event.title or "-", limit=120)
     else:
         title = f"{safe_for_log(source, limit=60)}: {len(events)} developments"
     lines = [development_line(source, event) for event in events[:MAX_LINES]]
@@ -204,7 +205,7 @@ class Notifier:
         retry = self._retries.setdefault(poll_id, _Retry())
         if self.clock() < retry.not_before:
             return False
-        title, body = message_for(source, events)
+        title, body = message_for(source, [Development.from_row(event) for event in events])
         store = self._store
         for target in targets:
             if delivery_state(store, poll_id, target) is not None:

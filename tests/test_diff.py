@@ -1,7 +1,7 @@
 """The diff rules on their own: new, changed, removed after two misses, scrolled out, suspicious."""
 
-from crawler.diff.entries import StoredEntry, diff_entries
-from crawler.items import EntryItem
+from crawler.diff.entries import diff_entries
+from crawler.items import EntryItem, StoredEntry
 
 
 def stored(key, id_, published, *, hash_="h", missing=0, removed=None):

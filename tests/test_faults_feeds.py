@@ -144,7 +144,7 @@ def test_unstable_items_keep_stable_keys_over_100_polls(tmp_path):
         item = PollItem(source_url=url, kind="feed", entries=result.entries, body_hash=str(n))
         recorded = record_poll(store, item)
         assert recorded.status == "ok"
-        assert n == 0 or not [d for d in recorded.developments if d["event"] == "new"], n
+        assert n == 0 or not [d for d in recorded.developments if d.event == "new"], n
         counts.append(store.conn.execute("SELECT count(*) FROM entries").fetchone()[0])
     store.close()
     record("feed: 100 polls of unstable items")

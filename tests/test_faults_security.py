@@ -21,6 +21,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.test import get_crawler
 
+from crawler import meta
 from crawler.net.policy import Policy, RefusedDestination, decide
 from tests.conftest import tickerwatch
 from tests.daemon_process import DaemonProcess
@@ -102,7 +103,7 @@ def test_origin_exemption_covers_the_connected_network_and_the_peer_is_rechecked
     from crawler.middlewares import NetPolicyMiddleware
 
     middleware = NetPolicyMiddleware.from_crawler(get_crawler())
-    request = Request("http://near.example/a", meta={"tw_netcheck": near})
+    request = Request("http://near.example/a", meta={meta.NETCHECK: near})
     for peer in ("10.0.0.1", "169.254.169.254"):
         answer = Response(request.url, body=b"secret", ip_address=ip(peer))
         with pytest.raises(IgnoreRequest, match="refused: connected to"):
@@ -237,7 +238,7 @@ def test_operator_requests_are_http_only_at_the_downloader(fault_env):
     middleware = NetPolicyMiddleware.from_crawler(get_crawler())
     record("scheme: downloader refuses a trusted file: request")
     for url in ("file:///etc/passwd", "data:text/html,x"):
-        trusted = Request(url, meta={"tw_source_url": url, "tw_allow_private": True})
+        trusted = Request(url, meta={meta.SOURCE_URL: url, meta.ALLOW_PRIVATE: True})
         with pytest.raises(IgnoreRequest, match="refused: .* scheme"):
             asyncio.run(middleware.process_request(trusted))
 

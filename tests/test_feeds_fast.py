@@ -237,7 +237,7 @@ def test_database_from_feedparser_sees_no_false_changes(tmp_path, name, body, ur
     fast path takes over, and its content hash (the only thing an edit is judged by) is equal."""
     store = Store(tmp_path / "feed.db")
     first = _poll(store, body, url, fast=False, n=0)
-    assert all(d["event"] == "new" for d in first)
+    assert all(d.event == "new" for d in first)
     bodies = store.conn.execute(
         "SELECT key, body, content_hash FROM entries ORDER BY key"
     ).fetchall()

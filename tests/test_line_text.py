@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.items import EntryItem, PollItem
+from crawler.items import Development, EntryItem, PollItem
 from crawler.reporting import development_line
 from crawler.store.db import Store
 from crawler.store.queries import events_after, pending_events
@@ -66,7 +66,7 @@ def test_lines_tail_and_notifications_carry_text(store) -> None:
         _entry("b", "", ""),  # an image-only post: nothing to show but "-"
         _entry("a", "Old post", "old"),
     )
-    lines = {d["key"]: development_line("live", d) for d in recorded.developments}
+    lines = {d.key: development_line("live", d) for d in recorded.developments}
     assert lines["c"] == f"NEW live - {entry_text('', LONG)} {URL}#c"
     assert lines["b"] == f"NEW live - - {URL}#b"
     # ``tail`` and the notifier read the developments back from the store: the same text.
@@ -74,8 +74,9 @@ def test_lines_tail_and_notifications_carry_text(store) -> None:
         by_key = {r["key"]: r for r in rows}
         assert by_key["c"]["text"] == entry_text("", LONG) and by_key["b"]["text"] == ""
         assert "body_start" not in by_key["c"]
-        assert development_line("live", by_key["c"]) == lines["c"]
-    title, body = message_for("live", [r for r in pending_events(store) if r["key"] == "c"])
+        assert development_line("live", Development.from_row(by_key["c"])) == lines["c"]
+    rows = [r for r in pending_events(store) if r["key"] == "c"]
+    title, body = message_for("live", [Development.from_row(r) for r in rows])
     assert title == f"NEW live: {entry_text('', LONG)}"
     assert body == lines["c"]
 

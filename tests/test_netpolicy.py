@@ -10,6 +10,7 @@ from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
 from scrapy.http import Response
 from scrapy.utils.test import get_crawler
 
+from crawler import meta
 from crawler.net.failures import classify_error
 from crawler.net.policy import (
     Policy,
@@ -161,13 +162,13 @@ def test_the_connected_peer_is_checked_after_the_fetch(monkeypatch):
 
     monkeypatch.delenv("TICKERWATCH_TEST_PUBLIC_HOSTS", raising=False)
     middleware = NetPolicyMiddleware.from_crawler(get_crawler())
-    request = Request("http://rebind.example/x", meta={"tw_netcheck": True})
+    request = Request("http://rebind.example/x", meta={meta.NETCHECK: True})
     internal = Response(request.url, body=b"secret", ip_address=ipaddress.ip_address("10.0.0.7"))
     with pytest.raises(IgnoreRequest, match="refused: connected to private"):
         middleware.process_response(request, internal)
     public = Response(request.url, body=b"ok", ip_address=ipaddress.ip_address("93.184.215.14"))
     assert middleware.process_response(request, public) is public
-    # Operator-written URLs (no tw_netcheck) are not second-guessed outside strict mode.
-    trusted = Request("http://10.0.0.7/", meta={"tw_source_url": "http://10.0.0.7/"})
+    # Operator-written URLs (no meta.NETCHECK) are not second-guessed outside strict mode.
+    trusted = Request("http://10.0.0.7/", meta={meta.SOURCE_URL: "http://10.0.0.7/"})
     local = Response(trusted.url, body=b"ok", ip_address=ipaddress.ip_address("10.0.0.7"))
     assert middleware.process_response(trusted, local) is local

@@ -6,7 +6,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from crawler.items import EntryItem, PollItem
+from crawler.items import Development, EntryItem, PollItem
 from crawler.store.db import Store
 from crawler.store.recording import record_poll
 from scheduler.notify import Notifier, message_for
@@ -107,14 +107,14 @@ def test_events_of_sources_without_targets_are_closed_unsent(store):
 
 
 def test_message_fields_are_escaped():
-    title, body = message_for("src", [{"event": "new", "title": "Evil\n\x1b[31mline", "url": "u"}])
+    title, body = message_for("src", [Development("new", "k", title="Evil\n\x1b[31mline", url="u")])
     assert "\n" not in title and "\x1b" not in title and "\x1b" not in body
 
 
 def test_template_and_markup_in_scraped_text_stay_literal():
     """Messages are plain formatting of escaped fields: nothing scraped is ever a template."""
     hostile = "{{7*7}} {source} %(x)s ${x} <script>alert(1)</script> {0}"
-    title, body = message_for("src", [{"event": "new", "title": hostile, "url": "u"}])
+    title, body = message_for("src", [Development("new", "k", title=hostile, url="u")])
     assert hostile in title and hostile in body
     assert "49" not in title + body
 

@@ -67,14 +67,12 @@ def test_schema_contract(store):
 
 def test_new_changed_revisions_and_fts(store):
     first = record_poll(store, poll(item("a", "Kiew meldet Angriffe", 1, 1), item("b", "x", 2, 0)))
-    assert [d["event"] for d in first.developments] == ["new", "new"]
+    assert [d.event for d in first.developments] == ["new", "new"]
     assert first.baseline
     second = record_poll(
         store, poll(item("a", "Kiew meldet neue Angriffe", 1, 1), item("b", "x", 2, 0))
     )
-    assert [(d["event"], d["key"], d["revision"]) for d in second.developments] == [
-        ("changed", "a", 2)
-    ]
+    assert [(d.event, d.key, d.revision) for d in second.developments] == [("changed", "a", 2)]
     revs = store.conn.execute("SELECT revision, body FROM revisions ORDER BY id").fetchall()
     assert revs == [(1, "Kiew meldet Angriffe"), (1, "x"), (2, "Kiew meldet neue Angriffe")]
     hits = store.conn.execute(
@@ -205,7 +203,7 @@ def test_a_feed_poll_reads_only_the_stored_items_it_shows(store):
         assert sorted(store.stored_entries(conn, 1, ["a", "x"])) == ["a"]
     back = [item("e", "new", 5, 0), item("d", "text", 3, 1)]
     developments = record_poll(store, PollItem(**feed, entries=back)).developments
-    assert [(d["event"], d["key"]) for d in developments] == [("new", "e")]
+    assert [(d.event, d.key) for d in developments] == [("new", "e")]
     assert store.conn.execute(
         "SELECT count(*), sum(removed_at IS NULL) FROM entries"
     ).fetchone() == (5, 5)

@@ -19,38 +19,11 @@ removed and no missing-counter moves.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
-from crawler.items import EntryItem
+from crawler.items import Development, EntryItem, StoredEntry
 from crawler.text.timeparse import iso_to_utc
 
 REMOVAL_AFTER = 2
-
-
-class StoredEntry(NamedTuple):
-    """The stored state of one entry that the diff needs (and what says its row is current).
-
-    A tuple: every poll of a changed page reads one per stored entry."""
-
-    id: int
-    key: str
-    content_hash: str | None
-    raw_hash: str | None
-    published_at: str | None
-    removed_at: str | None
-    missing_polls: int
-    revision: int
-    position: int | None = None
-    pinned: int = 0
-    scrolled_out_at: str | None = None
-
-
-@dataclass
-class Development:
-    event: str  # new | changed | removed | restored
-    key: str
-    entry: EntryItem | None = None  # the extracted entry (None for removals)
-    stored: StoredEntry | None = None  # the stored entry (None for new ones)
 
 
 @dataclass

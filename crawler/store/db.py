@@ -13,8 +13,7 @@ from urllib.parse import urlsplit
 
 import sqlite_utils
 
-from crawler.diff.entries import StoredEntry
-from crawler.items import SourceState
+from crawler.items import SourceState, StoredEntry
 from crawler.store.schema import migrate
 
 DEFAULT_DB = Path("data") / "tickerwatch.db"

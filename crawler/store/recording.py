@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from crawler.diff.entries import REMOVAL_AFTER, Development, DiffResult, diff_entries
+from crawler.diff.entries import REMOVAL_AFTER, DiffResult, diff_entries
 from crawler.diff.health import adapter_of, condition, episode, extraction_concern
 from crawler.diff.words import revision_text, summary
-from crawler.items import EntryItem, PollItem
+from crawler.items import Development, EntryItem, PollItem, RecordedPoll
 from crawler.store.archive import keep_page
 from crawler.store.db import Store, utcnow
 from crawler.store.queries import BODY_START
@@ -19,24 +18,6 @@ from crawler.text.timeparse import iso_to_utc as to_utc
 # How stale ``last_seen_at`` of an entry that stays on the page may get: refreshing it on every
 # poll rewrote every row of the source (0.2 ms of a 2 ms unchanged poll, bench/README.md).
 SEEN_REFRESH = timedelta(minutes=10)
-
-
-@dataclass
-class RecordedPoll:
-    """What was committed: the poll row's id and status, and the developments in event order."""
-
-    poll_id: int
-    source_id: int
-    source_name: str
-    status: str
-    developments: list[dict] = field(default_factory=list)
-    baseline: bool = False  # first healthy poll of this source
-    warning: str | None = None
-    # Extractor health (crawler/diff/health.py): "started" | "continues" | "recovered" | None, the
-    # extractor to name in the log line, and what it "found" when the entries looked fine.
-    episode: str | None = None
-    adapter: str | None = None
-    found: str | None = None
 
 
 def record_poll(store: Store, item: PollItem) -> RecordedPoll:
@@ -220,7 +201,6 @@ def _mark_present(
 
 def _apply(conn, source_id, poll_id, item, stored, developments: list[Development], now):
     """Write the developments; new entries oldest first, so a lower id always means older."""
-    reports = []
     ordered = sorted(
         developments, key=lambda d: (d.event != "new", -(d.entry.position if d.entry else 0))
     )
@@ -270,20 +250,11 @@ def _apply(conn, source_id, poll_id, item, stored, developments: list[Developmen
             f"SELECT key, title, url, published_at, {BODY_START} FROM entries e WHERE id = ?",
             (entry_id,),
         ).fetchone()
-        report = {
-            "event": development.event,
-            "key": row[0],
-            "title": row[1] or "",
-            "text": entry_text(row[1], row[4]),
-            "url": row[2] or "",
-            "published_at": row[3],
-            "revision": revision,
-            "entry_id": entry_id,
-        }
-        if change is not None:
-            report["change"] = change  # what the edit did, for the CHANGED line
-        reports.append(report)
-    return reports
+        development.title, development.url = row[1] or "", row[2] or ""
+        development.text, development.published_at = entry_text(row[1], row[4]), row[3]
+        development.revision, development.entry_id = revision, entry_id
+        development.change = change  # what the edit did, for the CHANGED line
+    return ordered
 
 
 def _insert_entry(conn: sqlite3.Connection, source_id: int, entry: EntryItem, now: str) -> int:

@@ -7,6 +7,7 @@ import time
 import click
 
 from crawler.diff.words import revision_text, summary
+from crawler.items import Development
 from crawler.reporting import baseline_line, development_line
 from crawler.store.db import Store
 from crawler.store.queries import events_after, last_event_id, revision_pair, source_status
@@ -73,7 +74,7 @@ def _emit(row: dict, as_json: bool) -> None:
     elif row["event"] == "baseline":
         click.echo(baseline_line(row["source"], row["entries"], row["strategy"]))
     else:
-        click.echo(development_line(row["source"], row))
+        click.echo(development_line(row["source"], Development.from_row(row)))
 
 
 @click.command()
