@@ -63,6 +63,9 @@ class EntryItem:
     position: int = 0
     pinned: bool = False
     author: str = ""
+    # The match minute of sports commentary as printed ("95", "45+2"); published_at stays None
+    # rather than turning a minute into a fake wall-clock time.
+    match_minute: str | None = None
     # A feed item whose article page should be fetched for the full text (see FeedSpider).
     article_url: str | None = None
     # Set by the clean pipeline for entries whose raw fragment differs from the stored one;

@@ -41,6 +41,9 @@ class Extraction:
     page_url: str = ""
     dom_count: int = 0
     structured_count: int = 0
+    # Which fields came from where, one line each ("time: 7 page markup, 3 structured data"),
+    # and what structured data was not believed: shown by ``inspect``.
+    provenance: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -66,6 +69,12 @@ class RawEntry:
     # Mirror renders only the newest 30 of 428 posts, and a post that scrolls out of the DOM
     # switches from its DOM fragment to its LD articleBody — that is not an edit.
     structured_text: str | None = None
+    # A sports match minute as printed ("95", "45+2"): a time of the match, not of the clock.
+    match_minute: str | None = None
+    # Where the fields came from, for ``inspect``: "dom" or "structured" (an entry the page
+    # markup does not render), and the fields structured data filled in on a DOM entry.
+    origin: str = "dom"
+    filled: set[str] = field(default_factory=set)
 
 
 # --- XPath / CSS -----------------------------------------------------------------------------
@@ -181,16 +190,20 @@ def sha1(value: str) -> str:
     return hashlib.sha1(value.encode("utf-8")).hexdigest()
 
 
-def content_key(published: datetime | None, title: str, body_text: str) -> str:
+def content_key(
+    published: datetime | None, title: str, body_text: str, minute: str | None = None
+) -> str:
     """A key for id-less entries that survives later edits of the body.
 
     Rule: ``"h:" + sha1(published minute in UTC + "|" + normalised title)[:16]`` when the entry
-    has a title or a time; only when it has neither does the normalised body text go into the
+    has a title or a time; ``"m:" + sha1(match minute + "|" + title)`` for match commentary; only when it has neither does the normalised body text go into the
     hash (``"b:" + …``), so then an edit shows up as remove + add. Normalising drops entities,
     NBSP, case and relative times ("21 mins ago").
     """
-    minute = to_iso(published.replace(second=0, microsecond=0)) if published else ""
     ntitle = normalise_for_key(title)
+    if minute and not published:  # match commentary: the match minute stands for the time
+        return "m:" + sha1(f"{minute}|{ntitle}")[:16]
+    minute = to_iso(published.replace(second=0, microsecond=0)) if published else ""
     if minute or clean_text(title):
         return "h:" + sha1(f"{minute}|{ntitle}")[:16]
     return "b:" + sha1(normalise_for_key(body_text))[:16]

@@ -12,8 +12,10 @@ from crawler.extractors.custom import custom_adapter
 from crawler.extractors.incremental import extract_incremental
 from crawler.extractors.merge import dedupe, merge, to_items
 from crawler.extractors.page import Page
+from crawler.extractors.provenance import provenance
 from crawler.extractors.registry import ADAPTERS, GENERIC, NAMES, STRUCTURED, get_adapter
 from crawler.extractors.structured import Structured
+from crawler.extractors.weigh import Verdict, judge
 
 log = logging.getLogger(__name__)
 
@@ -67,18 +69,26 @@ def extract_liveblog(
             )
             return quick
     sd = STRUCTURED.extract(page, adapter.zone if adapter else None)
+    verdict = judge(sd.entries, page)
+    for item in sd.entries:
+        verdict.apply(item)
     dom = dedupe(adapter.extract(page)) if adapter else []
     if adapter and dom:
         entries = merge(dom, sd.entries)
         strategy = f"{sd.kind}+{adapter.name}" if sd.entries else adapter.name
         if sd.entries:
             why += f"; merged with {len(sd.entries)} {sd.kind} updates"
-        return _done(page, strategy, entries, why, dom=len(dom), structured=len(sd.entries))
+        return _done(
+            page, strategy, entries, why, dom=len(dom), structured=len(sd.entries), verdict=verdict
+        )
     if sd.entries:
         because = f"{len(sd.entries)} {sd.kind} liveBlogUpdate items"
         if site == STRUCTURED.name:
             forced = f"forced: site={site!r}; {because}"
-            return _done(page, sd.kind, merge([], sd.entries), forced, structured=len(sd.entries))
+            entries = merge([], sd.entries)
+            return _done(
+                page, sd.kind, entries, forced, structured=len(sd.entries), verdict=verdict
+            )
         found = GENERIC.extract(page).entries
         entries = merge(found, sd.entries, add_unmatched=False)
         kept = {id(x) for x in entries}
@@ -86,20 +96,47 @@ def extract_liveblog(
         if used:
             why = f"{because}; {used} DOM blocks matched"
             return _done(
-                page, f"{sd.kind}+generic", entries, why, dom=used, structured=len(sd.entries)
+                page,
+                f"{sd.kind}+generic",
+                entries,
+                why,
+                dom=used,
+                structured=len(sd.entries),
+                verdict=verdict,
             )
-        return _done(page, sd.kind, entries, because, structured=len(sd.entries))
+        return _done(page, sd.kind, entries, because, structured=len(sd.entries), verdict=verdict)
     if adapter is not None:
         return Extraction(None, reason=f"{why}, but it yielded no entries", page_url=page.canonical)
-    note = ""
-    if sd.is_liveblog or GENERIC.looks_live(page):
-        result = GENERIC.extract(page)
-        if result.entries:
-            why = f"generic: {result.note}"
-            return _done(
-                page, GENERIC.name, merge(result.entries, []), why, dom=len(result.entries)
-            )
-        note = result.note
+    return _generic_gated(page, sd)
+
+
+def _generic_gated(page: Page, sd: Structured) -> Extraction:
+    """The heuristic on a page no adapter claims, if the page calls itself live.
+
+    A strong live signal (URL, title, headline, LiveBlogPosting, AMP live list) accepts three
+    timed blocks; a weak one (a live word anywhere, data-live*, auto-refresh, SportsEvent)
+    only a strong structure. Articles with a "Liveticker" link in their menu stay refused.
+    """
+    if page.is_feed:
+        reason = "not a liveblog: the document is a feed"
+        return Extraction(None, reason=reason, page_url=page.canonical)
+    signal = GENERIC.strong_signal(page, declared=sd.is_liveblog)
+    result = GENERIC.extract(page)
+    layout = result.layout
+    note = result.note
+    if result.entries and layout is not None:
+        if not signal and layout.strong():
+            signal = GENERIC.weak_signal(page)
+        if signal and (signal.strength == "strong" or layout.strong()):
+            why = f"generic: {result.note}; live signal: {signal.why}"
+            entries = merge(result.entries, [])
+            return _done(page, GENERIC.name, entries, why, dom=len(result.entries))
+        if signal:
+            note = f"{result.note}: too few for a page whose only live signal is {signal.why}"
+        else:
+            note = f"{result.note}, too few to go by without a live signal in URL or title"
+    elif not signal:
+        note = ""
     return Extraction(None, reason=_not_a_liveblog(page, sd, note), page_url=page.canonical)
 
 
@@ -132,12 +169,20 @@ _LAST_ADAPTER_MAX = 20_000
 
 
 def _done(
-    page: Page, strategy: str | None, entries: list, why: str, *, dom: int = 0, structured: int = 0
+    page: Page,
+    strategy: str | None,
+    entries: list,
+    why: str,
+    *,
+    dom: int = 0,
+    structured: int = 0,
+    verdict: Verdict | None = None,
 ) -> Extraction:
     """The result, with how many entries markup and structured data each gave (for health)."""
     items = to_items(entries, page)
     log.debug("%s: %d entries via %s (%s)", page.url, len(items), strategy, why)
-    return Extraction(strategy, items, "", why, page.canonical, dom, structured)
+    notes = provenance(entries) + list(verdict.notes if verdict else ())
+    return Extraction(strategy, items, "", why, page.canonical, dom, structured, notes)
 
 
 def _generic_only(page: Page) -> Extraction:
@@ -167,7 +212,7 @@ def _not_a_liveblog(page: Page, sd: Structured, generic_note: str) -> str:
     if generic_note:
         parts.append(f"generic: {generic_note}")
     else:
-        parts.append("no live signal in URL or title")
+        parts.append("no live signal in URL, title or page")
     return "not a liveblog: " + ", ".join(parts)
 
 

@@ -52,8 +52,8 @@ class _Done(NamedTuple):
 
 # What the memo keeps of an EntryItem, as a tuple (a third of a dataclass instance) in field
 # order, so that placing it is a positional call; the body fields are not kept.
-_FIELDS = tuple(f.name for f in fields(EntryItem))[:11]  # key, url, … author
-assert _FIELDS[-1] == "author", "EntryItem's field order changed: update _FIELDS"
+_FIELDS = tuple(f.name for f in fields(EntryItem))[:12]  # key, url, … author, match_minute
+assert _FIELDS[-1] == "match_minute", "EntryItem's field order changed: update _FIELDS"
 _FORGOTTEN = frozenset(("body", "body_html", "position"))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from crawler.extractors.base import RawEntry, content_key, sha1
@@ -50,12 +51,16 @@ def merge(
     dom = dedupe(dom)
     structured = dedupe(structured)
     by_key = {e.key: e for e in dom if e.key}
+    affixed: dict[str, RawEntry] | None = None
     matched: set[int] = set()
     extra: list[RawEntry] = []
     keyless = [s for s in structured if not s.key]
     for item in structured:
         if item.key:
             target = by_key.get(item.key)
+            if target is None and by_key:
+                affixed = _affixed(dom) if affixed is None else affixed
+                target = affixed.get(item.key)
             if target is None:
                 _mark_structured(item)
                 extra.append(item)
@@ -82,12 +87,38 @@ def merge(
     return combined
 
 
+_AFFIX = re.compile(r"^[A-Za-z]+[-_](?=\w)|(?<=\w)[-_][A-Za-z]+$")
+
+
+def _affixed(dom: list[RawEntry]) -> dict[str, RawEntry]:
+    """DOM entries by their id without a word prefix or suffix: the Guardian's DOM id
+    ``block-6462…`` is ``6462…`` in its JSON-LD, NDTV's ``80_parent`` is ``#80``."""
+    out: dict[str, RawEntry] = {}
+    clash: set[str] = set()
+    for entry in dom:
+        if not entry.key:
+            continue
+        bare = _AFFIX.sub("", entry.key)
+        if bare and bare != entry.key:
+            if bare in out:
+                clash.add(bare)
+            out[bare] = entry
+    for bare in clash:
+        del out[bare]
+    return out
+
+
 def _enrich(target: RawEntry, item: RawEntry) -> None:
     target.structured_text = _structured_text(item)
     if item.published is not None and (target.published is None or not target.time_trusted):
         target.published = item.published
+        target.filled.add("time")
     if item.updated is not None and (target.updated is None or not target.time_trusted):
         target.updated = item.updated
+    if item.title and not target.title:
+        target.filled.add("title")
+    if not target.body_html and item.body_html:
+        target.filled.add("body")
     target.title = target.title or item.title
     target.author = target.author or item.author
     target.url = target.url or item.url
@@ -130,19 +161,33 @@ def _close(a: RawEntry, b: RawEntry) -> bool:
 
 
 def to_items(entries: list[RawEntry], page: Page) -> list[EntryItem]:
-    """Final keys, permalinks, hashes and positions (0 = newest)."""
-    items: list[EntryItem] = []
-    seen: set[str] = set()
-    for entry in entries:
-        key = entry.key or content_key(
-            entry.published, entry.title, entry.body_text or entry.body_html or ""
+    """Final keys, permalinks, hashes and positions (0 = newest).
+
+    Id-less entries sharing a content key (two in one minute without titles) are numbered from
+    the bottom of the page, the oldest end: a newer one arriving on top gets the next number
+    and every older one keeps its key.
+    """
+    keys = [
+        entry.key
+        or content_key(
+            entry.published,
+            entry.title,
+            entry.body_text or entry.body_html or "",
+            entry.match_minute,
         )
-        if key in seen:  # two id-less entries with the same minute and title: keep them apart
+        for entry in entries
+    ]
+    seen: set[str] = set()
+    for i in range(len(keys) - 1, -1, -1):
+        key = keys[i]
+        if key in seen:
             n = 2
             while f"{key}~{n}" in seen:
                 n += 1
-            key = f"{key}~{n}"
-        seen.add(key)
+            keys[i] = f"{key}~{n}"
+        seen.add(keys[i])
+    items: list[EntryItem] = []
+    for key, entry in zip(keys, entries, strict=True):
         body = entry.body_html or ""
         items.append(
             EntryItem(
@@ -157,6 +202,7 @@ def to_items(entries: list[RawEntry], page: Page) -> list[EntryItem]:
                 position=len(items),
                 pinned=entry.pinned,
                 author=entry.author,
+                match_minute=entry.match_minute,
             )
         )
     return items

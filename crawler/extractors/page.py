@@ -15,7 +15,6 @@ from lxml import etree
 from w3lib.encoding import html_to_unicode
 
 from crawler.extractors.base import first, xp
-from crawler.text.timeparse import parse_iso, parse_stand
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +60,16 @@ class Page:
         return marker.encode("utf-8") in self.raw
 
     @cached_property
+    def is_feed(self) -> bool:
+        """An RSS/Atom/RDF document handed to the HTML path: never a liveblog page."""
+        head = self.raw[:512].lstrip().lower()
+        if head.startswith(b"<?xml"):
+            head = head[head.find(b"?>") + 2 :].lstrip()
+        while head.startswith(b"<!--"):
+            head = head[head.find(b"-->") + 3 :].lstrip()
+        return head.startswith((b"<rss", b"<feed", b"<rdf:rdf", b"<rdf"))
+
+    @cached_property
     def canonical(self) -> str:
         """``link[rel=canonical]``, else ``og:url``, else the request URL; fragment removed."""
         for expr in (
@@ -87,24 +96,11 @@ class Page:
 
     @cached_property
     def reference_time(self) -> datetime | None:
-        """The newest instant the page's entries can have, to date bare "HH:MM" clocks.
+        """The newest instant the page's entries can have, to date bare "HH:MM" clocks: the
+        page's dateline, modification time or date (see pagetime.py), else ``now``."""
+        from crawler.extractors.pagetime import reference_time
 
-        The ARD "Stand: 25.05.2024 20:37 Uhr" line, else the JSON-LD ``dateModified`` /
-        ``datePublished`` of the page's article, else ``now`` as given by the caller.
-        """
-        if self.has("Stand"):
-            expr = "//*[contains(@class, 'metatextline')]//text()[contains(., 'Stand')]"
-            for text in xp(expr)(self.doc):
-                stand = parse_stand(str(text))
-                if stand is not None:
-                    return stand
-        for obj in self.ld_objects:
-            if ld_types(obj) & {"NewsArticle", "Article", "LiveBlogPosting", "WebPage"}:
-                for name in ("dateModified", "datePublished"):
-                    when = parse_iso(str(obj.get(name) or ""))
-                    if when is not None:
-                        return when
-        return self.now
+        return reference_time(self)
 
     @cached_property
     def ld_objects(self) -> list[dict]:

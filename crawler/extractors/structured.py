@@ -150,6 +150,7 @@ def _from_ld(item: dict, zone: tzinfo | None, level: PageLevel = PageLevel()) ->
         updated=parse_iso("" if modified == level.modified else modified, zone),
         author=_authors(item.get("author")),
         url=url if key and url and "#" in url else "",
+        origin="structured",
     )
 
 

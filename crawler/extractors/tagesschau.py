@@ -20,7 +20,9 @@ from crawler.text.timeparse import assign_dates, parse_german_datetime
 _ANCHOR = "contains(concat(' ', normalize-space(@class), ' '), ' liveblog--anchor ')"
 _DATETIME = "contains(concat(' ', normalize-space(@class), ' '), ' liveblog__datetime ')"
 # Siblings that end the last entry: the ARD article footer, tag list, teasers, share bar.
-_TERMINATOR_RE = re.compile(r"meldungsfooter|taglist|teaser|socialbuttons|sharing|article-footer")
+_TERMINATOR_RE = re.compile(
+    r"meldungsfooter|taglist|teaser|socialbuttons|sharing|article-footer|backlink"
+)
 _SKIP_TAGS = {"script", "style", "noscript"}
 
 
@@ -68,6 +70,8 @@ class TagesschauAdapter(DomAdapter):
                 run.append(sib)
             time_el = _first_in(run, self.sel.time)
             title_el = _first_in(run, self.sel.title)
+            if time_el is None and not text_of(block):
+                continue  # a layout anchor (before the first entry): no time, no text
             excluded = {e for e in (time_el, title_el) if e is not None}
             nodes = list(block) + [n for n in run[1:] if n.tag not in _SKIP_TAGS]
             stamps.append(parse_german_datetime(text_of(time_el)))
