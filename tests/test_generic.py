@@ -3,6 +3,7 @@ tests/fixtures/generic/, one per shape, each asserting count, keys, times and ti
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -227,3 +228,37 @@ def test_an_article_with_timed_comments_is_not_a_liveblog() -> None:
     result = _extract("article_with_comments.html")
     assert result.strategy is None and result.entries == []
     assert result.reason.startswith("not a liveblog:")
+
+
+def test_inspect_says_where_each_field_came_from(server, tmp_path) -> None:
+    from tests.conftest import tickerwatch
+
+    page = (FIXTURES / "degenerate_jsonld.html").read_bytes()
+    url = server.set("/live/storm-bert", page)
+    result = tickerwatch("inspect", url, "--json", db=tmp_path / "tw.db")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["strategy"] == "jsonld+generic"
+    assert "time: 3 page markup" in report["provenance"]
+    assert any("structured times ignored" in line for line in report["provenance"])
+    text = tickerwatch("inspect", url, db=tmp_path / "tw.db")
+    assert "fields   title: 1 page markup, 2 none" in text.stdout
+
+
+def test_match_minutes_are_stored_as_minutes_through_a_real_poll(server, db_path) -> None:
+    import sqlite3
+
+    from tests.conftest import tickerwatch
+
+    page = (FIXTURES / "match_minutes_variants.html").read_bytes()
+    url = server.set("/direct/om-psg-ligue-1", page)
+    result = tickerwatch("poll", url, db=db_path)
+    assert result.returncode == 0, result.stderr
+    conn = sqlite3.connect(db_path)
+    try:
+        rows = conn.execute(
+            "SELECT match_minute, published_at FROM entries ORDER BY position"
+        ).fetchall()
+    finally:
+        conn.close()
+    assert rows == [("95", None), ("90+2", None), ("45+2", None), ("23", None), ("1", None)]

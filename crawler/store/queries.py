@@ -9,7 +9,7 @@ from crawler.text.terminal import entry_text
 
 ENTRY_COLUMNS = (
     "id, source, key, url, title, body, author, published_at, updated_at, first_seen_at, "
-    "last_seen_at, removed_at, revision, position, pinned"
+    "last_seen_at, removed_at, revision, position, pinned, match_minute"
 )
 
 
@@ -55,7 +55,7 @@ def list_entries(
     sql = (
         "SELECT e.id, s.name AS source, e.key, e.url, e.title, e.body, e.author, e.published_at, "
         "e.updated_at, e.first_seen_at, e.last_seen_at, e.removed_at, e.revision, e.position, "
-        "e.pinned FROM entries e JOIN sources s ON s.id = e.source_id"
+        "e.pinned, e.match_minute FROM entries e JOIN sources s ON s.id = e.source_id"
     )
     if where:
         sql += " WHERE " + " AND ".join(where)

@@ -221,7 +221,7 @@ def _apply(conn, source_id, poll_id, item, stored, developments: list[Developmen
             )
             conn.execute(
                 "UPDATE entries SET title = ?, body = ?, content_hash = ?, revision = ?, url = ?, "
-                "published_at = ?, updated_at = ?, author = ? WHERE id = ?",
+                "published_at = ?, updated_at = ?, author = ?, match_minute = ? WHERE id = ?",
                 (
                     entry.title,
                     entry.body,
@@ -231,6 +231,7 @@ def _apply(conn, source_id, poll_id, item, stored, developments: list[Developmen
                     to_utc(entry.published_at) or old.published_at,
                     to_utc(entry.updated_at),
                     entry.author,
+                    entry.match_minute,
                     entry_id,
                 ),
             )
@@ -260,8 +261,8 @@ def _apply(conn, source_id, poll_id, item, stored, developments: list[Developmen
 def _insert_entry(conn: sqlite3.Connection, source_id: int, entry: EntryItem, now: str) -> int:
     cursor = conn.execute(
         "INSERT INTO entries (source_id, key, url, title, body, author, published_at, updated_at, "
-        "first_seen_at, last_seen_at, revision, position, pinned, content_hash, raw_hash) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)",
+        "first_seen_at, last_seen_at, revision, position, pinned, content_hash, raw_hash, "
+        "match_minute) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)",
         (
             source_id,
             entry.key,
@@ -277,6 +278,7 @@ def _insert_entry(conn: sqlite3.Connection, source_id: int, entry: EntryItem, no
             int(entry.pinned),
             entry.content_hash,
             entry.raw_hash,
+            entry.match_minute,
         ),
     )
     return cursor.lastrowid

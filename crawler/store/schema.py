@@ -6,7 +6,7 @@ import sqlite3
 
 import sqlite_utils
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 # Each migration takes a database at version N-1 to N. Append, never edit: users' databases
 # were built by the old ones. Version 1 is the initial layout.
@@ -170,7 +170,13 @@ ALTER TABLE sources ADD COLUMN ended_at TEXT;
 ALTER TABLE sources ADD COLUMN ended_reason TEXT
 """
 
-MIGRATIONS: list[str | list[str]] = [_V1, _V2, _V3, _V4, _V5, _V6]
+# Version 7: the match minute of sports commentary as printed ("95", "45+2"). Such entries have
+# no wall-clock time; storing the minute as a time would date them in January 1970.
+_V7 = """
+ALTER TABLE entries ADD COLUMN match_minute TEXT
+"""
+
+MIGRATIONS: list[str | list[str]] = [_V1, _V2, _V3, _V4, _V5, _V6, _V7]
 
 
 def migrate(db: sqlite_utils.Database) -> int:

@@ -160,6 +160,7 @@ def _report(url: str, response: Any, kind: str, site: str | None) -> dict:
         entries_found=len(extraction.entries),
         dom_count=extraction.dom_count,
         structured_count=extraction.structured_count,
+        provenance=extraction.provenance,
         pinned=sum(e.pinned for e in extraction.entries),
         _entries=extraction.entries,
     )
@@ -177,6 +178,7 @@ def _entry_view(entry: Any) -> dict:
     return {
         "key": entry.key,
         "published_at": entry.published_at,
+        "match_minute": entry.match_minute,
         "pinned": bool(entry.pinned),
         "title": entry.title,
         "author": entry.author,
@@ -208,14 +210,17 @@ def _print_report(report: dict) -> None:
             f" {report['structured_count']} from structured data; {report['pinned']} pinned)"
         )
     line("entries", counts)
+    for note in report.get("provenance") or ():
+        line("fields", note)
     shown = report["entries"]
     if shown:
         click.echo(f"\nfirst {len(shown)} of {report['entries_found']}:")
     for number, entry in enumerate(shown):
         flags = "  PINNED" if entry["pinned"] else ""
-        click.echo(
-            f"[{number}] {safe_for_log(entry['key'])}  {entry['published_at'] or '-'}{flags}"
+        when = entry["published_at"] or (
+            f"minute {entry['match_minute']}'" if entry.get("match_minute") else "-"
         )
+        click.echo(f"[{number}] {safe_for_log(entry['key'])}  {when}{flags}")
         click.echo(f"    {safe_for_log(entry['title'], limit=200) or '-'}")
         if entry["preview"]:
             click.echo(f"    {safe_for_log(entry['preview'])}")
