@@ -110,20 +110,20 @@ def test_strong_lead_is_the_title_only_when_more_text_follows() -> None:
 
 def test_degenerate_json_ld_loses_to_the_page_markup() -> None:
     """Every LD update carries one time and the page headline: DOM times and titles win, and the
-    DOM id ``block-9c3`` is matched to the LD ``@id`` ``9c3``."""
+    DOM id ``post-9c3`` is matched to the LD ``@id`` ``9c3``."""
     result = _extract("degenerate_jsonld.html")
     assert result.strategy == "jsonld+generic"
     assert _rows(result) == [
-        ("block-9c3", "2024-11-24T11:38:12+00:00", None, "Pontypridd town centre under water"),
-        ("block-9c2", "2024-11-24T11:02:40+00:00", None, ""),
-        ("block-9c1", "2024-11-24T10:15:03+00:00", None, ""),
+        ("post-9c3", "2024-11-24T11:38:12+00:00", None, "Pontypridd town centre under water"),
+        ("post-9c2", "2024-11-24T11:02:40+00:00", None, ""),
+        ("post-9c1", "2024-11-24T10:15:03+00:00", None, ""),
     ]
     assert result.provenance[:3] == [
         "time: 3 page markup",
         "title: 1 page markup, 2 none",
         "body: 3 page markup",
     ]
-    assert any("share 2024-11-24T11:40:00+00:00" in line for line in result.provenance)
+    assert any("share 2024-11-24T11:40:00Z" in line for line in result.provenance)
     assert any("repeat the page headline" in line for line in result.provenance)
     forced = _extract("degenerate_jsonld.html", site="jsonld")
     assert all(e.published_at is None and e.title == "" for e in forced.entries)

@@ -12,10 +12,9 @@ from crawler.extractors.custom import custom_adapter
 from crawler.extractors.incremental import extract_incremental
 from crawler.extractors.merge import dedupe, merge, to_items
 from crawler.extractors.page import Page
-from crawler.extractors.provenance import provenance
+from crawler.extractors.provenance import provenance, structured_notes
 from crawler.extractors.registry import ADAPTERS, GENERIC, NAMES, STRUCTURED, get_adapter
 from crawler.extractors.structured import Structured
-from crawler.extractors.weigh import Verdict, judge
 
 log = logging.getLogger(__name__)
 
@@ -69,9 +68,7 @@ def extract_liveblog(
             )
             return quick
     sd = STRUCTURED.extract(page, adapter.zone if adapter else None)
-    verdict = judge(sd.entries, page)
-    for item in sd.entries:
-        verdict.apply(item)
+    notes = structured_notes(page, STRUCTURED) if sd.kind == "jsonld" else []
     dom = dedupe(adapter.extract(page)) if adapter else []
     if adapter and dom:
         entries = merge(dom, sd.entries)
@@ -79,16 +76,14 @@ def extract_liveblog(
         if sd.entries:
             why += f"; merged with {len(sd.entries)} {sd.kind} updates"
         return _done(
-            page, strategy, entries, why, dom=len(dom), structured=len(sd.entries), verdict=verdict
+            page, strategy, entries, why, dom=len(dom), structured=len(sd.entries), notes=notes
         )
     if sd.entries:
         because = f"{len(sd.entries)} {sd.kind} liveBlogUpdate items"
         if site == STRUCTURED.name:
             forced = f"forced: site={site!r}; {because}"
             entries = merge([], sd.entries)
-            return _done(
-                page, sd.kind, entries, forced, structured=len(sd.entries), verdict=verdict
-            )
+            return _done(page, sd.kind, entries, forced, structured=len(sd.entries), notes=notes)
         found = GENERIC.extract(page).entries
         entries = merge(found, sd.entries, add_unmatched=False)
         kept = {id(x) for x in entries}
@@ -102,9 +97,9 @@ def extract_liveblog(
                 why,
                 dom=used,
                 structured=len(sd.entries),
-                verdict=verdict,
+                notes=notes,
             )
-        return _done(page, sd.kind, entries, because, structured=len(sd.entries), verdict=verdict)
+        return _done(page, sd.kind, entries, because, structured=len(sd.entries), notes=notes)
     if adapter is not None:
         return Extraction(None, reason=f"{why}, but it yielded no entries", page_url=page.canonical)
     return _generic_gated(page, sd)
@@ -176,13 +171,13 @@ def _done(
     *,
     dom: int = 0,
     structured: int = 0,
-    verdict: Verdict | None = None,
+    notes: list[str] | None = None,
 ) -> Extraction:
     """The result, with how many entries markup and structured data each gave (for health)."""
     items = to_items(entries, page)
     log.debug("%s: %d entries via %s (%s)", page.url, len(items), strategy, why)
-    notes = provenance(entries) + list(verdict.notes if verdict else ())
-    return Extraction(strategy, items, "", why, page.canonical, dom, structured, notes)
+    lines = provenance(entries) + (notes or [])
+    return Extraction(strategy, items, "", why, page.canonical, dom, structured, lines)
 
 
 def _generic_only(page: Page) -> Extraction:

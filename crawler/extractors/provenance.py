@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from crawler.extractors.base import RawEntry
+from crawler.extractors.base import RawEntry, normalise_for_key
+from crawler.extractors.page import Page
+from crawler.extractors.structured import StructuredExtractor
 
 _FIELDS = (("time", "published"), ("title", "title"), ("body", "body_html"))
 
@@ -29,3 +31,25 @@ def provenance(entries: list[RawEntry]) -> list[str]:
         parts = [f"{n} {where}" for where, n in counts.items() if n]
         lines.append(f"{label}: {', '.join(parts) or 'no entries'}")
     return lines
+
+
+def structured_notes(page: Page, structured: StructuredExtractor) -> list[str]:
+    """What of the JSON-LD updates was not believed (see ``StructuredExtractor.page_level``)."""
+    level = structured.page_level(page)
+    updates = structured.ld_updates(page)
+    notes = []
+    if level.published:
+        notes.append(
+            f"structured times ignored: all {len(updates)} updates share {level.published}"
+        )
+    if level.headlines:
+        same = sum(
+            1
+            for u in updates
+            if normalise_for_key(str(u.get("headline") or u.get("name") or "")) in level.headlines
+        )
+        if same:
+            notes.append(
+                f"structured titles ignored on {same} updates: they repeat the page headline"
+            )
+    return notes

@@ -11,13 +11,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from crawler.extractors.base import RawEntry
+from crawler.extractors.base import RawEntry, clean_text, text_of, xp
 from crawler.extractors.generic.entries import build, resolve_dates, with_offset_zone
 from crawler.extractors.generic.layout import Layout, find_layout
 from crawler.extractors.generic.signals import LiveSignal, strong_signal, weak_signal
 from crawler.extractors.page import Page
 from crawler.extractors.pagetime import page_zone
-from crawler.extractors.weigh import page_headlines
 
 __all__ = ["GenericExtractor", "GenericResult", "LiveSignal"]
 
@@ -82,3 +81,19 @@ def _unique_keys(drafts: list[Any]) -> None:
     for d in drafts:
         if counts.get(d.entry.key, 0) > 1:
             d.entry.key = ""
+
+
+def page_headlines(page: Page) -> frozenset[str]:
+    """The page's own headline as og:title, <h1>, <title> and JSON-LD give it, casefolded: an
+    entry "titled" with it has no title of its own."""
+    out = set()
+    for expr in ("/html/head/meta[@property='og:title']/@content", "//h1", "/html/head/title"):
+        for hit in xp(expr)(page.doc)[:2]:
+            value = clean_text(hit if isinstance(hit, str) else text_of(hit)).casefold()
+            if value:
+                out.add(value)
+    for obj in page.ld_objects:
+        value = obj.get("headline")
+        if isinstance(value, str) and value.strip():
+            out.add(clean_text(value).casefold())
+    return frozenset(out)
