@@ -25,6 +25,9 @@ _TITLE = (
     "[not(ancestor::a)]"
 )
 _FIRST_PARA = "descendant::p[normalize-space()][1]"
+# Flat entries open with one of these, the time inside: "<h2>05.20 Uhr: Titel</h2>",
+# "<p><b>+++ 14:26 Titel +++</b></p>". Anchors and containers have their headline inside.
+_LEADS = {"h1", "h2", "h3", "h4", "h5", "h6", "p"}
 _ID_ATTRS = ("id", "data-post-id", "data-entry-id", "data-id")
 _TIME_ATTRS = ("datetime", "data-time", "data-timestamp", "data-sort-time", "data-post-time")
 # What surrounds a time inside a heading: "+++ 14:26 Titel +++", "19:30 Uhr | Titel", "– Titel".
@@ -144,7 +147,7 @@ def _contains(outer: Any, inner: Any) -> bool:
 
 def _title(run: list[Any], flat: bool, found: FoundTime) -> tuple[str, Any]:
     member = run[0]
-    if flat and found.el is not None and _contains(member, found.el) and member.tag != "div":
+    if flat and found.el is not None and _contains(member, found.el) and member.tag in _LEADS:
         # "05.20 Uhr: Titel", "+++ 14:26 Titel +++", "14:26 – Titel": the heading minus its time.
         text = text_of(member)
         whole_lead = found.el is not member and text_of(found.el) == text
