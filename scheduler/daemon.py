@@ -21,6 +21,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from crawler.store.archive import prune
 from crawler.store.db import Store
+from crawler.store.pace import set_pace
 from crawler.store.queries import schedule_state
 from crawler.store.sources import set_next_due, sync_source_name, unschedule_others
 from crawler.text.terminal import safe_for_log
@@ -29,6 +30,7 @@ from scheduler.config.model import Config, SourceConfig
 from scheduler.degraded import SourceHealth
 from scheduler.engine import PollEngine, make_settings
 from scheduler.notify import Notifier
+from scheduler.pacing import Pacer
 from scheduler.reload import WATCH_EVERY, ConfigReload, file_signature
 from scheduler.schedule import first_due, next_delay, parse_retry_after, parse_time
 from scheduler.series import discover, hub_name, members
@@ -73,6 +75,7 @@ class Daemon(ConfigReload):
         self.streaks: dict[str, int] = {}
         self.health = SourceHealth(self.streaks)  # one degraded warning per outage
         self.members: dict[str, SourceConfig] = {}  # liveblogs found by series hubs
+        self.pacer = Pacer(lambda: self.store)  # sources without a fixed ``every``
         self.running: dict[str, asyncio.Task] = {}
         self._stopping: asyncio.Event | None = None
         self._urgent = False
@@ -185,9 +188,16 @@ class Daemon(ConfigReload):
         now = datetime.now(UTC)
         streak = int(state.get("error_streak") or 0)
         self.streaks[source.name] = streak
+        interval = self.pacer.place(source) if source.adaptive else source.every
+        if not source.adaptive:
+            set_pace(self.store, source.url, source.every, "fixed (every)")
+        if interval is None:  # ended, grace over: not polled any more
+            self._unschedule(source.name)
+            set_next_due(self.store, source.url, None)
+            return
         due = first_due(
             now,
-            source.every,
+            interval,
             last_finished=parse_time(state.get("last_poll")),
             stored_due=parse_time(state.get("next_due_at")),
             error_streak=streak,
@@ -224,7 +234,7 @@ class Daemon(ConfigReload):
         if source is None or name in self.running:
             return
         self.running[name] = asyncio.current_task()
-        retry_after, problem = None, None
+        retry_after, problem, item = None, None, None
         try:
             series = source.kind == "series"
             item = await self.engine.poll_async(
@@ -267,7 +277,15 @@ class Daemon(ConfigReload):
         self.streaks[name] = self.streaks.get(name, 0) + 1 if failed else 0
         current = self._source(name)  # a reload may have changed or removed it meanwhile
         if current is not None:
-            delay = next_delay(current.every, self.streaks[name], retry_after)
+            interval = current.every
+            if current.adaptive:
+                paced = self.pacer.after_poll(current, item)
+                if paced is None:  # ended, and its grace period is over
+                    self._unschedule(name)
+                    set_next_due(self.store, current.url, None)
+                    return
+                interval = paced.interval
+            delay = next_delay(interval, self.streaks[name], retry_after)
             self._arm(current, datetime.now(UTC) + timedelta(seconds=delay))
             self.health.after_poll(name, current.url, self.streaks[name], problem, delay)
 
@@ -290,6 +308,9 @@ class Daemon(ConfigReload):
         for url in discover(self.store, series, configured):
             logger.info("series %s: following %s", safe_for_log(series.name), safe_for_log(url))
         active, retired = members(self.store, series, datetime.now(UTC), configured)
+        for older in active[:-1]:  # superseded by a newer member: the path of an ended blog
+            if older.adaptive:
+                self.pacer.supersede(older, active[-1].name)
         for member in active:
             if self.members.get(member.name) != member:
                 self.members[member.name] = member

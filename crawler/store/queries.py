@@ -130,12 +130,16 @@ def last_event_id(store: Store) -> int:
 def source_status(store: Store) -> list[dict]:
     """Per source: last poll and its outcome, next due time, error streak, live entries."""
     next_due = "s.next_due_at" if _has_column(store, "sources", "next_due_at") else "NULL"
+    pace = ", ".join(  # schema v6; a reader does not migrate an older database
+        f"s.{c} AS {c}" if _has_column(store, "sources", "poll_every") else f"NULL AS {c}"
+        for c in ("poll_every", "poll_reason", "ended_at", "ended_reason")
+    )
     sql = f"""
     SELECT s.id, s.name, s.url, s.kind, s.series,
       (SELECT finished_at FROM polls p WHERE p.source_id = s.id ORDER BY id DESC LIMIT 1) AS last_poll,
       (SELECT status FROM polls p WHERE p.source_id = s.id ORDER BY id DESC LIMIT 1) AS last_status,
       (SELECT error FROM polls p WHERE p.source_id = s.id ORDER BY id DESC LIMIT 1) AS last_error,
-      {next_due} AS next_due,
+      {next_due} AS next_due, {pace},
       ({_ERROR_STREAK}) AS error_streak,
       (SELECT count(*) FROM entries e WHERE e.source_id = s.id AND e.removed_at IS NULL) AS live_entries
     FROM sources s ORDER BY s.name

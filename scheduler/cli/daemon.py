@@ -86,8 +86,14 @@ def check_config(config_path: Path | None) -> None:
         notify = f", notify {len(source.notify)}" if source.notify else ""
         click.echo(
             f"  {safe_for_log(source.name)}: {safe_for_log(source.url)} "
-            f"({source.kind}, every {source.every:g}s{notify})"
+            f"({source.kind}, {_pacing(source)}{notify})"
         )
+
+
+def _pacing(source) -> str:
+    if source.adaptive:
+        return f"adaptive {source.min_every:g}s-{source.max_every:g}s"
+    return f"every {source.every:g}s"
 
 
 @click.command()

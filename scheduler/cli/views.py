@@ -42,6 +42,8 @@ def status_table(rows: list[dict], zone: tzinfo) -> None:
         Column("NEXT DUE"),
         Column("ERRORS"),
         Column("LIVE"),
+        Column("EVERY"),
+        Column("WHY", flex=1, min_width=12),
     )
     cells = [
         (
@@ -51,10 +53,22 @@ def status_table(rows: list[dict], zone: tzinfo) -> None:
             show_time(row["next_due"], zone),
             str(row["error_streak"]),
             str(row["live_entries"]),
+            *_pace(row),
         )
         for row in rows
     ]
     echo_table(columns, cells)
+
+
+def _pace(row: dict) -> tuple[str, str]:
+    """The effective interval of an adaptive source and why (scheduler/adaptive.py)."""
+    from scheduler.adaptive import span
+
+    every = row.get("poll_every")
+    why = row.get("poll_reason") or ""
+    if row.get("ended_at") and not why.startswith("ended"):
+        why = f"ended at {row['ended_at']}: {row.get('ended_reason') or ''}"
+    return (span(every) if every else "-", safe_for_log(why) or "-")
 
 
 def sources_table(rows: list[dict], zone: tzinfo) -> None:

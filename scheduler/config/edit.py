@@ -17,7 +17,9 @@ NEW_FILE_HEADER = """\
 # See `tickerwatch check-config` and the README for every key.
 
 [defaults]
-every = "60s"   # how often each source is polled unless it says otherwise
+# Without `every`, sources are polled adaptively: often while entries arrive, rarely when quiet.
+min_every = "30s"
+max_every = "30m"
 """
 
 

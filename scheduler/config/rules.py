@@ -203,8 +203,7 @@ class Validator:
         """Fixed when the source (or [defaults], unless the source bounds its own) says
         ``every``; otherwise adaptive between min_every and max_every (scheduler/adaptive.py)."""
         own_bounds = bool({"min_every", "max_every"} & set(table))
-        bounded = own_bounds or bool({"min_every", "max_every"} & set(merged))
-        if "every" in table or (self.default_every and not own_bounds) or not bounded:
+        if "every" in table or (self.default_every and not own_bounds):
             merged.pop("min_every", None)
             merged.pop("max_every", None)
             return

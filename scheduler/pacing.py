@@ -1,0 +1,153 @@
+"""The daemon's adaptive sources: their activity, effective interval and end (scheduler/adaptive.py
+has the math; this keeps the state, writes it for ``status`` and logs ``ENDED``)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from crawler.items import PollItem
+from crawler.store.db import Store
+from crawler.store.pace import pace_state, set_ended, set_pace
+from crawler.text.terminal import safe_for_log
+from scheduler.adaptive import (
+    ENDED_EVERY,
+    Activity,
+    Pace,
+    arrival_time,
+    end_signal,
+    epoch,
+    freshness,
+    pace,
+    span,
+)
+from scheduler.config.model import SourceConfig
+
+logger = logging.getLogger(__name__)
+events = logging.getLogger("tickerwatch.events")
+
+
+class Pacer:
+    """Per adaptive source: what arrived when, the server's hint, and whether it has ended."""
+
+    def __init__(self, store_of: Callable[[], Store]) -> None:
+        self._store = store_of
+        self.activity: dict[str, Activity] = {}
+        self.ended: dict[str, tuple[str, str]] = {}  # name -> (ended_at, reason)
+        self._written: dict[str, Pace] = {}  # what ``status`` was last told, per source
+
+    def place(self, source: SourceConfig, now: float | None = None) -> float | None:
+        """The interval to plan a (re)started source with; None when it has ended for good."""
+        now = time.time() if now is None else now
+        state = pace_state(self._store(), source.url)
+        if source.name not in self.activity:
+            activity = self.activity[source.name] = Activity(watched_since=now)
+            if state is not None:
+                activity.add(
+                    arrival_time(published, epoch(seen) or now, None)
+                    for published, seen in state.arrivals
+                )
+        if state is not None and state.ended_at:
+            self.ended[source.name] = (state.ended_at, state.ended_reason or "ended")
+        if self._over(source, now):
+            return None
+        if source.name in self.ended:
+            return self._ended_every(source, now)
+        return state.poll_every if state is not None and state.poll_every else source.min_every
+
+    def after_poll(
+        self, source: SourceConfig, item: PollItem | None, now: float | None = None
+    ) -> Pace | None:
+        """The pace after a poll (``item`` None: it failed before storing); None: stop."""
+        now = time.time() if now is None else now
+        activity = self.activity.setdefault(source.name, Activity(watched_since=now))
+        previous, activity.last_poll = activity.last_poll, now
+        new = []
+        if item is not None and item.status != "error":
+            activity.hint = freshness(item.hints)
+            new = [d for d in item.developments if d.get("event") == "new"]
+            activity.add(arrival_time(d.get("published_at"), now, previous) for d in new)
+        if item is not None and item.status in ("ok", "suspicious"):
+            why = end_signal(item.signals, activity)
+            if why and source.name not in self.ended:
+                self.end(source, why, now)
+            elif not why and new and source.name in self.ended and source.series is None:
+                self.reopen(source, len(new))
+        if self._over(source, now):
+            ended_at, why = self.ended[source.name]
+            logger.info(
+                "%s ended at %s; grace period over, no longer polled",
+                safe_for_log(source.name),
+                ended_at,
+            )
+            set_pace(self._store(), source.url, None, f"ended at {ended_at}: {why}; not polled")
+            return None
+        if source.name in self.ended:
+            ended_at, why = self.ended[source.name]
+            result = Pace(self._ended_every(source, now), f"ended at {ended_at}: {why}")
+        else:
+            result = pace(activity, now, source.min_every or 0.0, source.max_every or 0.0)
+        if self._written.get(source.name) != result:
+            set_pace(self._store(), source.url, result.interval, result.reason)
+            self._written[source.name] = result
+        return result
+
+    def end(self, source: SourceConfig, why: str, now: float | None = None) -> None:
+        """Mark ended: the database, and one ``ENDED`` line."""
+        when = datetime.fromtimestamp(time.time() if now is None else now, UTC)
+        ended_at = when.isoformat(timespec="seconds")
+        self.ended[source.name] = (ended_at, why)
+        set_ended(self._store(), source.url, ended_at, why)
+        grace = source.grace if source.series is not None else source.ended_grace
+        line = (
+            f"ENDED {safe_for_log(source.name)} {safe_for_log(why)}; polled every "
+            f"{span(ENDED_EVERY)} for {span(grace)}, then not at all"
+        )
+        events.info(
+            line,
+            extra={
+                "development": {
+                    "event": "ended",
+                    "source": source.name,
+                    "reason": why,
+                    "ended_at": ended_at,
+                },
+                "source": source.name,
+            },
+        )
+
+    def supersede(self, member: SourceConfig, by: str) -> None:
+        """A series member a newer one replaced ends like a closed blog (once, across restarts)."""
+        if member.name in self.ended:
+            return
+        state = pace_state(self._store(), member.url)
+        if state is not None and state.ended_at:
+            self.ended[member.name] = (state.ended_at, state.ended_reason or "superseded")
+            return
+        self.end(member, f"superseded by {by}")
+
+    def reopen(self, source: SourceConfig, new: int) -> None:
+        self.ended.pop(source.name, None)
+        set_ended(self._store(), source.url, None, None)
+        logger.info(
+            "%s: %d new entries after its end; polled adaptively again",
+            safe_for_log(source.name),
+            new,
+        )
+
+    def _ended_every(self, source: SourceConfig, now: float) -> float:
+        """Every ENDED_EVERY, and once more when the grace period ends (then not at all)."""
+        start = epoch(self.ended[source.name][0])
+        if start is None or source.series is not None:
+            return ENDED_EVERY
+        left = start + source.ended_grace - now
+        return min(ENDED_EVERY, max(left, source.min_every or 0.0, 1.0))
+
+    def _over(self, source: SourceConfig, now: float) -> bool:
+        ended = self.ended.get(source.name)
+        if ended is None or source.series is not None:  # members: the series' grace decides
+            return False
+        start = epoch(ended[0])
+        return start is not None and now > start + source.ended_grace
