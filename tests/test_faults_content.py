@@ -174,7 +174,9 @@ def test_controls_and_invalid_bytes_are_cleaned_and_logs_cannot_be_forged(faults
     text = poll(db_path, url)
     assert text.returncode == 0, text.stderr[-2000:]
     lines = text.stdout.splitlines()
-    assert len(lines) == 2 and all(line.startswith("NEW ") for line in lines), lines
+    # A first poll: one NEW line per entry, then the BASELINE line that names them a baseline.
+    assert len(lines) == 3 and all(line.startswith("NEW ") for line in lines[:2]), lines
+    assert lines[2].startswith("BASELINE ")
     assert "\x1b" not in text.stdout and "\x07" not in text.stdout and "\u202e" not in text.stdout
     assert "\\u202e" in text.stdout  # escaped, visible, inert
     stored = dict(rows(db_path, "SELECT key, title FROM entries"))
