@@ -25,6 +25,7 @@ from crawler.store.pace import set_pace
 from crawler.store.queries import schedule_state
 from crawler.store.sources import set_next_due, sync_source_name, unschedule_others
 from crawler.text.terminal import safe_for_log
+from scheduler.adaptive import Pace
 from scheduler.clock import keep_pace
 from scheduler.config.model import Config, SourceConfig
 from scheduler.degraded import SourceHealth
@@ -279,7 +280,11 @@ class Daemon(ConfigReload):
         if current is not None:
             interval = current.every
             if current.adaptive:
-                paced = self.pacer.after_poll(current, item)
+                try:
+                    paced = self.pacer.after_poll(current, item)
+                except Exception:  # a bug here must cost the pace, never the schedule
+                    logger.exception("pacing %s failed; polling at min_every", safe_for_log(name))
+                    paced = Pace(current.min_every or current.every, "pacing failed")
                 if paced is None:  # ended, and its grace period is over
                     self._unschedule(name)
                     set_next_due(self.store, current.url, None)

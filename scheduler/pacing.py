@@ -67,8 +67,8 @@ class Pacer:
         new = []
         if item is not None and item.status != "error":
             activity.hint = freshness(item.hints)
-            new = [d for d in item.developments if d.get("event") == "new"]
-            activity.add(arrival_time(d.get("published_at"), now, previous) for d in new)
+            new = [d for d in item.developments if d.event == "new"]
+            activity.add(arrival_time(d.published_at, now, previous) for d in new)
         if item is not None and item.status in ("ok", "suspicious"):
             why = end_signal(item.signals, activity)
             if why and source.name not in self.ended:
