@@ -6,6 +6,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
+import xxhash
+
 from crawler.text.urls import safe_url
 
 
@@ -76,10 +78,28 @@ class EntryItem:
     complete: Callable[[EntryItem], None] | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
+        # Every extractor and feed reader makes its entries here: the one place to bound what a
+        # page controls and every later stage (database, log line, notification) repeats.
+        if len(self.key) > MAX_KEY_CHARS:
+            self.key = bounded_key(self.key)
+        if len(self.url) > MAX_URL_CHARS:
+            url = self.url.partition("#")[0]
+            self.url = url if len(url) <= MAX_URL_CHARS else ""
         # Links are content: a JSON Feed ``url`` with ESC/BEL/OSC 52 is stored and printed inert.
         self.url = safe_url(self.url)
         if self.article_url:
             self.article_url = safe_url(self.article_url)
+
+
+# Real keys are DOM ids, fragments and feed GUIDs (often a URL): far below this. A page that
+# makes a 1 MB key gets a stable short one instead (see bounded_key); a URL that long is dropped.
+MAX_KEY_CHARS = 500
+MAX_URL_CHARS = 4_000
+
+
+def bounded_key(key: str) -> str:
+    """A key over MAX_KEY_CHARS as its start plus a hash of all of it: stable and unique."""
+    return f"{key[:100]}~{xxhash.xxh3_128_hexdigest(key.encode('utf-8', 'surrogatepass'))}"
 
 
 @dataclass(frozen=True)

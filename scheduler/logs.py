@@ -9,6 +9,14 @@ from datetime import UTC, datetime
 
 from crawler.text.terminal import json_line, safe_for_log
 
+# No log line grows with what a page sends (a 1 MB title, key or error text): the message (and
+# each field of a JSON line) is cut here, whatever the code that logged it did.
+MAX_LINE_CHARS = 2_000
+
+
+def _cap(text: str) -> str:
+    return text if len(text) <= MAX_LINE_CHARS else text[: MAX_LINE_CHARS - 1] + "…"
+
 
 class TextFormatter(logging.Formatter):
     """Development lines as they are (``NEW source time title url``); other records prefixed."""
@@ -16,7 +24,7 @@ class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         # Every message is made terminal-safe here, whoever logged it (Scrapy, Twisted, a call
         # site that forgot): a URL or error text from content must not drive the terminal.
-        message = safe_for_log(record.getMessage())
+        message = _cap(safe_for_log(record.getMessage()))
         if hasattr(record, "development"):
             return message
         stamp = datetime.fromtimestamp(record.created, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -38,9 +46,11 @@ class JsonFormatter(logging.Formatter):
         }
         development = getattr(record, "development", None)
         if development:
-            payload.update(development)
+            payload.update(
+                {k: _cap(v) if isinstance(v, str) else v for k, v in development.items()}
+            )
         else:
-            payload["message"] = safe_for_log(record.getMessage())
+            payload["message"] = _cap(safe_for_log(record.getMessage()))
             for key in ("source", "status", "url"):
                 if hasattr(record, key):
                     payload[key] = getattr(record, key)

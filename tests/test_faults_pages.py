@@ -98,3 +98,72 @@ def test_an_image_answer_is_an_error_not_a_suspicious_poll(faults, db_path, path
     damage = compare(before, snap(db_path, url))
     record(f"content: image/png answer at {path}", **damage)
     assert damage == {"lost": 0, "duplicated": 0, "false_removals": 0}
+
+
+def titles(db, url: str) -> list[str]:
+    found = rows(
+        db,
+        "SELECT e.title FROM entries e JOIN sources s ON s.id = e.source_id WHERE s.url = ? "
+        "ORDER BY e.key",
+        url,
+    )
+    return [title for (title,) in found]
+
+
+def test_a_bare_liveblogupdate_reference_is_no_entry(faults, db_path):
+    page = jsonld_liveblog(posts())
+    assert '"liveBlogUpdate": [' in page
+    page = page.replace('"liveBlogUpdate": [', '"liveBlogUpdate": [{"@id": "#lb"}, ', 1)
+    url = faults.route("/live/ref", page, headers=HTML)
+    result = poll(db_path, url)
+    assert result.returncode == 0, result.stderr[-2000:]
+    found = titles(db_path, url)
+    phantoms = [t for t in found if not t]
+    record("structured: bare liveBlogUpdate reference", duplicated=len(phantoms))
+    assert sorted(found) == [f"Meldung {i}" for i in range(1, 6)]
+    assert result.stdout.count("NEW ") == 5
+
+
+def test_a_json_ld_block_too_large_to_read_says_so(faults, db_path):
+    update = {"@type": "BlogPosting", "headline": "H", "articleBody": "x" * 3000}
+    updates = [dict(update, url=f"https://example.org/live#p{i}") for i in range(10_000)]
+    data = {"@context": "https://schema.org", "@type": "LiveBlogPosting", "liveBlogUpdate": updates}
+    block = json.dumps(data)
+    assert len(block) > 30_000_000
+    page = (
+        "<!doctype html><html><head><title>Liveblog</title>\n"
+        f'<script type="application/ld+json">{block}</script></head>'
+        "<body><p>Nichts hier.</p></body></html>"
+    )
+    url = faults.route("/live/huge-ld", page, headers=HTML)
+    result = poll(db_path, url)
+    status, error = last_poll(db_path, url)
+    record("structured: 30 MB JSON-LD block")
+    assert "JSON-LD block too large to read (31." in (error or ""), (status, error)
+    assert "too large" in result.stderr and "no LiveBlogPosting" not in (error or "")
+
+
+def test_a_megabyte_entry_key_is_bounded_in_the_database_and_every_line(faults, db_path):
+    huge = "k" * 1_000_000
+    page = jsonld_liveblog(posts()).replace("post-3", huge)
+    assert page.count(huge) == 2  # the JSON-LD url fragment and the DOM id
+    url = faults.route("/live/huge-key", page, headers=HTML)
+    results = [poll(db_path, url), poll(db_path, url)]
+    assert [r.returncode for r in results] == [0, 0], results[0].stderr[-2000:]
+    longest = rows(db_path, "SELECT max(length(key)), max(length(url)), count(*) FROM entries")[0]
+    record("content: 1 MB entry key", duplicated=longest[2] - 5)
+    assert longest[0] <= 500 and longest[1] <= 4_000 and longest[2] == 5
+    for result in results:
+        lines = (result.stdout + result.stderr).splitlines()
+        assert max(map(len, lines), default=0) <= 2_100
+    assert results[1].stdout == ""  # the bounded key is stable: nothing new on the second poll
+
+
+def test_a_raw_nul_in_a_title_is_dropped_not_replaced(faults, db_path):
+    page = jsonld_liveblog(posts(3)).replace("Meldung 2", "Mel\x00dung 2")
+    assert page.count("Mel\x00dung 2") == 4  # headline and body, in JSON-LD and the DOM
+    url = faults.route("/live/nul", page.encode("utf-8"), headers=HTML)
+    assert poll(db_path, url).returncode == 0
+    found = titles(db_path, url)
+    record("content: raw NUL in a title", lost=sum("\ufffd" in t for t in found))
+    assert found == ["Meldung 1", "Meldung 2", "Meldung 3"], found

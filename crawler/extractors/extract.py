@@ -11,7 +11,7 @@ from crawler.extractors.base import Extraction, xp
 from crawler.extractors.custom import custom_adapter
 from crawler.extractors.incremental import extract_incremental
 from crawler.extractors.merge import dedupe, merge, to_items
-from crawler.extractors.page import Page
+from crawler.extractors.page import MAX_LD_CHARS, Page
 from crawler.extractors.provenance import provenance, structured_notes
 from crawler.extractors.registry import ADAPTERS, GENERIC, NAMES, STRUCTURED, get_adapter
 from crawler.extractors.structured import Structured
@@ -195,6 +195,11 @@ def _not_a_liveblog(page: Page, sd: Structured, generic_note: str) -> str:
     parts = [f"{'/'.join(types)}" if types else "no schema.org type"]
     if sd.is_liveblog:
         parts.append("LiveBlogPosting without liveBlogUpdate items or entry markup")
+    elif page.ld_too_large:
+        size = max(page.ld_too_large) / 1e6
+        parts.append(
+            f"a JSON-LD block too large to read ({size:.1f} MB, limit {MAX_LD_CHARS / 1e6:g} MB)"
+        )
     else:
         parts.append("no LiveBlogPosting")
     if page.has("liveblog--anchor"):

@@ -20,6 +20,9 @@ log = logging.getLogger(__name__)
 
 
 _UTF8_PARSER = lxml.html.HTMLParser(encoding="utf-8")
+# A JSON-LD block larger than this is not read (the largest real one, Mirror's 428 updates,
+# is about 1 MB); libxml2 itself drops any text node over 10 MB.
+MAX_LD_CHARS = 5_000_000
 
 
 class Page:
@@ -40,7 +43,12 @@ class Page:
             # Parse UTF-8 bytes with the encoding pinned: a <meta charset> in the page (which
             # Scrapy already honoured when decoding) must not make lxml decode the bytes again.
             self.raw = html.encode("utf-8", "replace")
+        if b"\x00" in self.raw:
+            # libxml2 turns a raw NUL into U+FFFD; the database keeps text minus NUL (README).
+            # A NUL byte is never part of a UTF-8 sequence, so dropping it is always safe.
+            self.raw = self.raw.replace(b"\x00", b"")
         self.url = url
+        self.ld_too_large: list[int] = []  # sizes of JSON-LD blocks not read (MAX_LD_CHARS)
         self.now = now
         self._selected: dict[str, list[Any]] = {}
         try:
@@ -115,7 +123,11 @@ class Page:
             if (script.get("type") or "").strip().lower() != "application/ld+json":
                 continue
             text = (script.text or "").strip()
-            if not text:
+            if not text or len(text) > MAX_LD_CHARS:
+                size = len(text) or self._raw_script_size(script)
+                if size > MAX_LD_CHARS:  # libxml2 drops a text node over 10 MB: measure raw
+                    self.ld_too_large.append(size)
+                    log.info("JSON-LD block of %d characters on %s not read", size, self.url)
                 continue
             try:
                 data = orjson.loads(text)
@@ -127,6 +139,25 @@ class Page:
                     continue
             _flatten_ld(data, out)
         return out
+
+    def _raw_script_size(self, script: Any) -> int:
+        """The length of a script element's content in the raw page (lxml lost the text)."""
+        line = script.sourceline or 0
+        start = self.raw.find(b">", _line_offset(self.raw, line)) + 1 if line else -1
+        if start <= 0:
+            return 0
+        end = self.raw.find(b"</script", start)
+        return (end if end >= 0 else len(self.raw)) - start
+
+
+def _line_offset(raw: bytes, line: int) -> int:
+    """Byte offset of the start of 1-based ``line`` (the script's opening tag is on it)."""
+    offset = 0
+    for _ in range(line - 1):
+        offset = raw.find(b"\n", offset) + 1
+        if offset == 0:
+            return len(raw)
+    return offset
 
 
 def _is_utf8(encoding: str | None) -> bool:

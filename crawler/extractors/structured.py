@@ -116,7 +116,11 @@ def _updates_of(obj: dict) -> list[dict]:
     updates = obj.get("liveBlogUpdate") or []
     if isinstance(updates, dict):
         updates = [updates]
-    return [item for item in updates if isinstance(item, dict)]
+    # ``{"@id": "#lb"}`` only points at a node described elsewhere: no entry of its own.
+    return [item for item in updates if isinstance(item, dict) and not item.keys() <= _REFERENCE]
+
+
+_REFERENCE = frozenset(("@id", "@type", "@context"))
 
 
 def item_key(item: dict) -> str:
