@@ -37,7 +37,16 @@ DOWNLOAD_FAIL_ON_DATALOSS = True
 METAREFRESH_ENABLED = False
 # Only http(s) is ever polled: no s3 (credentials from the environment) and no ftp handler.
 # http(s) only, everywhere: even a URL the operator wrote never reads a file (docs/security.md).
-DOWNLOAD_HANDLERS = {"s3": None, "ftp": None, "file": None, "data": None}
+DOWNLOAD_HANDLERS = {
+    "s3": None,
+    "ftp": None,
+    "file": None,
+    "data": None,
+    # Scrapy's HTTP/1.1 handler with a cap on response headers (count and total size).
+    "http": "crawler.net.download.BoundedHTTPDownloadHandler",
+    "https": "crawler.net.download.BoundedHTTPDownloadHandler",
+}
+# TICKERWATCH_MAX_HEADER_BYTES (256 KiB) and TICKERWATCH_MAX_HEADERS (256) override its caps.
 
 # A poll is one request and one item, so each middleware, extension and signal receiver is a
 # measurable share of an unchanged poll (bench/README.md): everything a poll does not use is off.

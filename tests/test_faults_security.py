@@ -26,7 +26,7 @@ from crawler.net.policy import Policy, RefusedDestination, decide
 from tests.conftest import tickerwatch
 from tests.daemon_process import DaemonProcess
 from tests.faultkit import fault_env, faults, last_poll, poll, record, rows
-from tests.faultserver import FaultServer
+from tests.faultserver import FaultServer, Reply
 from tests.pages import jsonld_liveblog, rss_feed
 from tests.test_faults_network import closed_port
 
@@ -359,3 +359,36 @@ def test_escape_sequences_in_feed_urls_never_reach_the_terminal(faults, db_path)
     assert titles[:2] == ["'+1 plus", '\'=HYPERLINK("http://x","y")'], titles
     assert titles[2].startswith("'@SUM(A1) "), titles
     assert sorted(row["body"] for row in cells) == ["'-3", "one", "two"]
+
+
+# --- 7. response headers are bounded ---------------------------------------------------------
+
+
+def raw_response(*headers: bytes, body: bytes = b"") -> Reply:
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n" + b"".join(
+        h + b"\r\n" for h in headers
+    )
+    head += b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body)
+    return Reply(head + body, mode="raw")
+
+
+def test_oversized_response_headers_are_a_classified_error(faults, db_path):
+    """A single 40 MB header line, 5,000 small headers, and 600 KB in 8 KB headers are each
+    refused as ``response headers too large``; a page with a 30 KB header (a long CSP) is not."""
+    good = page("headers")
+    cases = {
+        "/one-line": raw_response(b"X-Big: " + b"a" * (40 * 1024 * 1024), body=good),
+        "/many": raw_response(*(b"X-N%d: v" % i for i in range(5000)), body=good),
+        "/wide": raw_response(*(b"X-W%d: " % i + b"b" * 8192 for i in range(75)), body=good),
+    }
+    urls = [faults.route(path, reply) for path, reply in cases.items()]
+    fine = faults.route(
+        "/csp", raw_response(b"Content-Security-Policy: " + b"c" * 30000, body=good)
+    )
+    result = poll(db_path, *urls, fine, timeout=30)
+    for url in urls:
+        status, error = last_poll(db_path, url)
+        record(f"headers: {url.rsplit('/', 1)[-1]}")
+        assert status == "error" and error.startswith("response headers too large"), (url, error)
+    assert last_poll(db_path, fine)[0] == "ok", result.stderr[-2000:]
+    assert rows(db_path, "SELECT count(*) FROM entries") == [(3,)]

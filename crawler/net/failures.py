@@ -7,9 +7,15 @@ Scrapy's and Twisted's exception zoo, whose names change between versions.
 
 from __future__ import annotations
 
+
+class ResponseHeadersTooLarge(Exception):
+    """Too many or too large response headers (crawler/net/download.py)."""
+
+
 # (class-name or message fragment, error class), first match wins; lower-cased comparison.
 _RULES: tuple[tuple[str, str], ...] = (
     ("refused:", "refused"),
+    ("responseheaderstoolarge", "response headers too large"),
     ("max redirections reached", "too many redirects"),
     ("during decompression", "response too large"),
     ("larger than download max size", "response too large"),
@@ -35,6 +41,7 @@ _RULES: tuple[tuple[str, str], ...] = (
 
 def classify_error(error: BaseException) -> str:
     """``"<class>: <ExceptionName>: <message>"``, at most 500 characters."""
+    error = _own_cause(error) or error
     name = error.__class__.__name__
     text = str(error) or name
     haystack = f"{name} {text} {error!r}".lower()
@@ -43,3 +50,18 @@ def classify_error(error: BaseException) -> str:
         return text[:500]
     line = f"{name}: {text}"
     return (f"{label}: {line}" if label else line)[:500]
+
+
+def _own_cause(error: BaseException | None, depth: int = 0) -> BaseException | None:
+    """Our own exception inside Scrapy's and Twisted's wrappers (``DownloadFailedError`` from
+    ``ResponseFailed([Failure(…)])``), so the line names the cause, not the wrapping."""
+    if error is None or depth > 4:
+        return None
+    if isinstance(error, ResponseHeadersTooLarge):
+        return error
+    inner = [getattr(r, "value", None) for r in getattr(error, "reasons", None) or ()]
+    for candidate in (error.__cause__, error.__context__, *inner):
+        found = _own_cause(candidate, depth + 1)
+        if found is not None:
+            return found
+    return None
