@@ -262,3 +262,45 @@ def test_match_minutes_are_stored_as_minutes_through_a_real_poll(server, db_path
     finally:
         conn.close()
     assert rows == [("95", None), ("90+2", None), ("45+2", None), ("23", None), ("1", None)]
+
+
+def _posts(ids: list[int], edited: int | None = None, ld: bool = False) -> str:
+    blocks, updates = [], []
+    for n in ids:
+        text = f"Report {n}: officials said the situation in the region remains tense tonight."
+        if n == edited:
+            text += " Updated with a statement."
+        when = f"2025-01-0{1 + n % 5}T{10 + n % 10}:{n % 60:02d}:00Z"
+        blocks.append(
+            f'<div class="entry entry--{"left" if n % 2 else "right"}" id="e-{n}">'
+            f'<time datetime="{when}">x</time><h3>Headline {n}</h3><p>{text}</p></div>'
+        )
+        updates.append({"@type": "BlogPosting", "@id": str(n), "headline": "Live: memo"})
+    head = "<title>Live: memo</title>"
+    if ld:
+        data = {"@type": "LiveBlogPosting", "headline": "Live: memo", "liveBlogUpdate": updates}
+        head += f'<script type="application/ld+json">{json.dumps(data)}</script>'
+    return f'<html><head>{head}</head><body><div class="feed">{"".join(blocks)}</div></body></html>'
+
+
+@pytest.mark.parametrize("ld", [False, True], ids=["generic", "jsonld+generic"])
+def test_the_memo_path_gives_what_a_fresh_extraction_gives(ld: bool) -> None:
+    """A poll with one new and one edited entry reuses the rest, and still equals a full run."""
+    from crawler.extractors.generic import memo
+
+    url = f"http://127.0.0.1:1/memo-{ld}.html"
+    first = extract_liveblog(_posts(list(range(30, 0, -1)), ld=ld), url, known={})
+    assert len(first.entries) == 30
+    page = _posts(list(range(31, 0, -1)), edited=7, ld=ld)
+    again = extract_liveblog(page, url, known={})
+    assert memo.recipe_for(url) is not None  # the second poll followed the first one's layout
+    memo.MEMO.clear()
+    memo.remember_recipe(url, None)
+    fresh = extract_liveblog(page, url, known={})
+
+    def view(r: Extraction) -> list[tuple]:
+        return [(e.key, e.title, e.published_at, e.body_html, e.raw_hash) for e in r.entries]
+
+    assert view(again) == view(fresh)
+    assert len(again.entries) == 31 and again.strategy == fresh.strategy
+    assert "Updated with a statement" in next(e for e in again.entries if e.key == "e-7").body_html

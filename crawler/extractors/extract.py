@@ -54,7 +54,7 @@ def extract_liveblog(
         raise ValueError(f"unknown site {site!r}; known: {', '.join(NAMES)}")
     page = Page(html, url, now, encoding)
     if site == GENERIC.name:
-        return _generic_only(page)
+        return _generic_only(page, [] if known is None else None)
     if selectors:
         adapter = custom_adapter(selectors)
         why = adapter.detect(page) or "forced: selectors from the sources file"
@@ -68,7 +68,11 @@ def extract_liveblog(
             )
             return quick
     sd = STRUCTURED.extract(page, adapter.zone if adapter else None)
-    notes = structured_notes(page, STRUCTURED) if sd.kind == "jsonld" else []
+    # Where each field came from is for ``inspect`` (no ``known``); polls skip the counting.
+    explain = known is None
+    notes = None
+    if explain:
+        notes = structured_notes(page, STRUCTURED) if sd.kind == "jsonld" else []
     dom = dedupe(adapter.extract(page)) if adapter else []
     if adapter and dom:
         entries = merge(dom, sd.entries)
@@ -102,10 +106,10 @@ def extract_liveblog(
         return _done(page, sd.kind, entries, because, structured=len(sd.entries), notes=notes)
     if adapter is not None:
         return Extraction(None, reason=f"{why}, but it yielded no entries", page_url=page.canonical)
-    return _generic_gated(page, sd)
+    return _generic_gated(page, sd, [] if explain else None)
 
 
-def _generic_gated(page: Page, sd: Structured) -> Extraction:
+def _generic_gated(page: Page, sd: Structured, notes: list[str] | None) -> Extraction:
     """The heuristic on a page no adapter claims, if the page calls itself live.
 
     A strong live signal (URL, title, headline, LiveBlogPosting, AMP live list) accepts three
@@ -125,7 +129,7 @@ def _generic_gated(page: Page, sd: Structured) -> Extraction:
         if signal and (signal.strength == "strong" or layout.strong()):
             why = f"generic: {result.note}; live signal: {signal.why}"
             entries = merge(result.entries, [])
-            return _done(page, GENERIC.name, entries, why, dom=len(result.entries))
+            return _done(page, GENERIC.name, entries, why, dom=len(result.entries), notes=notes)
         if signal:
             note = f"{result.note}: too few for a page whose only live signal is {signal.why}"
         else:
@@ -173,20 +177,21 @@ def _done(
     structured: int = 0,
     notes: list[str] | None = None,
 ) -> Extraction:
-    """The result, with how many entries markup and structured data each gave (for health)."""
+    """The result, with how many entries markup and structured data each gave (for health);
+    ``notes`` (None: not asked for) turns on the field provenance ``inspect`` shows."""
     items = to_items(entries, page)
     log.debug("%s: %d entries via %s (%s)", page.url, len(items), strategy, why)
-    lines = provenance(entries) + (notes or [])
+    lines = provenance(entries) + notes if notes is not None else []
     return Extraction(strategy, items, "", why, page.canonical, dom, structured, lines)
 
 
-def _generic_only(page: Page) -> Extraction:
+def _generic_only(page: Page, notes: list[str] | None) -> Extraction:
     result = GENERIC.extract(page)
     if not result.entries:
         return Extraction(None, reason=f"generic: {result.note}", page_url=page.canonical)
     entries = merge(result.entries, [])
     why = f"forced: site='generic'; {result.note}"
-    return _done(page, GENERIC.name, entries, why, dom=len(result.entries))
+    return _done(page, GENERIC.name, entries, why, dom=len(result.entries), notes=notes)
 
 
 def _not_a_liveblog(page: Page, sd: Structured, generic_note: str) -> str:

@@ -12,8 +12,9 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from crawler.extractors.base import RawEntry, clean_text, text_of, xp
-from crawler.extractors.generic.entries import build, resolve_dates, with_offset_zone
-from crawler.extractors.generic.layout import Layout, find_layout
+from crawler.extractors.generic import memo
+from crawler.extractors.generic.entries import resolve_dates, with_offset_zone
+from crawler.extractors.generic.layout import Layout, Scan, find_layout, follow
 from crawler.extractors.generic.signals import LiveSignal, strong_signal, weak_signal
 from crawler.extractors.page import Page
 from crawler.extractors.pagetime import page_zone
@@ -48,11 +49,22 @@ class GenericExtractor:
         # Without any date on the page, the fetch time dates the printed clocks.
         reference = page.reference_time or datetime.now(UTC)
         year = reference.year
-        layout, why = find_layout(page, year)
-        if layout is None:
-            return GenericResult([], why)
         headlines = page_headlines(page)
-        drafts = [build(run, layout.flat, headlines) for run in layout.runs]
+        scope = ("generic", page.url, *sorted(headlines))
+        known = memo.MEMO.get(scope)
+        recipe = memo.recipe_for(page.url) if known else None
+        layout = None
+        if recipe is not None:
+            scan = Scan(known)
+            layout = follow(page, recipe, year, scan)
+        if layout is None:
+            scan = Scan()
+            layout, why = find_layout(page, year, scan)
+            if layout is None:
+                memo.remember_recipe(page.url, None)
+                return GenericResult([], why)
+            memo.remember_recipe(page.url, layout.recipe)
+        drafts = memo.drafts(layout, scan, headlines, scope, known)
         _unique_keys(drafts)
         resolve_dates(drafts, layout.dates, self.zone(page, reference), reference)
         return GenericResult([d.entry for d in drafts], layout.note, layout)

@@ -18,6 +18,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import xxhash
+from lxml import etree
+
 from crawler.extractors.base import text_of, xp
 from crawler.extractors.generic.entries import find_time
 from crawler.extractors.page import Page
@@ -72,6 +75,19 @@ _FURNITURE_TEXT_RE = re.compile(
 )
 
 
+@dataclass(frozen=True)
+class Recipe:
+    """How the last poll of a URL found its entries, to find them again without voting: the
+    container's tree path, the members' tag and class marks (repeated containers or AMP)."""
+
+    path: str
+    tag: str
+    common: frozenset[str]
+    union: frozenset[str]
+    count: int
+    amp: bool = False
+
+
 @dataclass
 class Layout:
     """The entry blocks found: ``runs[i]`` are the nodes of entry ``i`` (member first).
@@ -84,6 +100,7 @@ class Layout:
     note: str
     timed: int
     dates: list[date | None] = field(default_factory=list)
+    recipe: Recipe | None = None
 
     def strong(self) -> bool:
         """A structure that makes a page a liveblog even on a weak live signal."""
@@ -91,14 +108,11 @@ class Layout:
         return n >= 5 and self.timed >= max(3, n // 2)
 
 
-def find_layout(page: Page, year: int | None) -> tuple[Layout | None, str]:
+def find_layout(page: Page, year: int | None, scan: Scan) -> tuple[Layout | None, str]:
     """The best entry layout of ``page``, or None with a reason."""
-    scan = _Scan()
     amp = xp(_AMP_ITEMS)(page.doc)
     if amp:
-        runs = [[m] for m in amp if scan.text([m]) or scan.timed([m])]
-        timed = sum(1 for r in runs if scan.timed(r))
-        return Layout(runs, False, f"{len(runs)} amp-live-list items", timed), ""
+        return _amp(amp, scan), ""
     groups = _vote(page)
     best: Layout | None = None
     best_score = (0, 0)
@@ -115,6 +129,31 @@ def find_layout(page: Page, year: int | None) -> tuple[Layout | None, str]:
         return None, "no repeated timed blocks"
     best.dates = _date_headings(best, year)
     return best, ""
+
+
+def _amp(items: list[Any], scan: Scan) -> Layout:
+    runs = [[m] for m in items if scan.text([m]) or scan.timed([m])]
+    timed = sum(1 for r in runs if scan.timed(r))
+    recipe = Recipe("", "", frozenset(), frozenset(), len(runs), amp=True)
+    return Layout(runs, False, f"{len(runs)} amp-live-list items", timed, recipe=recipe)
+
+
+def follow(page: Page, recipe: Recipe, year: int | None, scan: Scan) -> Layout | None:
+    """The layout ``recipe`` finds on ``page`` if it still holds (as many entries as half of
+    last time, at least three good ones), else None: the caller votes afresh."""
+    if recipe.amp:
+        amp = xp(_AMP_ITEMS)(page.doc)
+        layout = _amp(amp, scan) if amp else None
+    else:
+        hits = page.doc.xpath(recipe.path)
+        if not hits or not isinstance(hits[0].tag, str):
+            return None
+        members = _members(hits[0], recipe.tag, recipe.common, recipe.union)
+        layout = _container(members, recipe.tag, recipe.common, scan)
+    if layout is None or len(layout.runs) * 2 < recipe.count:
+        return None
+    layout.dates = _date_headings(layout, year) if not recipe.amp else [None] * len(layout.runs)
+    return layout
 
 
 def _vote(page: Page) -> dict[tuple[Any, str], list[Any]]:
@@ -171,6 +210,10 @@ def _family(parent: Any, tag: str, voted: list[Any]) -> list[Any]:
     without one, the variants a quarter of them carry each (``left``/``right``).
     """
     common, union = _marks(voted)
+    return _members(parent, tag, common, union)
+
+
+def _members(parent: Any, tag: str, common: frozenset[str], union: frozenset[str]) -> list[Any]:
     out = []
     for child in parent:
         if child.tag != tag:
@@ -195,22 +238,35 @@ def _marks(voted: list[Any]) -> tuple[frozenset[str], frozenset[str]]:
     return common, union
 
 
-def _layout_of(parent: Any, tag: str, voted: list[Any], scan: _Scan) -> Layout | None:
-    members = _family(parent, tag, voted)
+def _layout_of(parent: Any, tag: str, voted: list[Any], scan: Scan) -> Layout | None:
+    common, union = _marks(voted)
+    members = _members(parent, tag, common, union)
     flat = tag in _HEADINGS or tag == "p" or _median([scan.text([m]) for m in members]) < MIN_TEXT
-    if flat:
-        # A flat run starts at a timed member only: an untimed heading is a section or date.
-        voted_set = set(voted)
-        members = [m for m in members if m in voted_set]
-        runs = _flat_runs(members, tag)
-    else:
-        runs = [[m] for m in members]
+    if not flat:
+        layout = _container(members, tag, common, scan)
+        if layout is not None:
+            path = parent.getroottree().getpath(parent)
+            layout.recipe = Recipe(path, tag, common, union, len(layout.runs))
+        return layout
+    # A flat run starts at a timed member only: an untimed heading is a section or date.
+    voted_set = set(voted)
+    runs = _flat_runs([m for m in members if m in voted_set], tag)
+    return _kept(runs, True, tag, common, scan)
+
+
+def _container(members: list[Any], tag: str, common: frozenset[str], scan: Scan) -> Layout | None:
+    return _kept([[m] for m in members], False, tag, common, scan)
+
+
+def _kept(
+    runs: list[list[Any]], flat: bool, tag: str, common: frozenset[str], scan: Scan
+) -> Layout | None:
     kept = [r for r in runs if scan.text(r) or scan.timed(r)]  # layout markers are no entries
     good = [r for r in kept if scan.text(r) >= MIN_TEXT or (scan.timed(r) and scan.text(r) >= 10)]
     if len(good) < MIN_BLOCKS:
         return None
     timed = sum(1 for r in kept if scan.timed(r))
-    sig = tag + "".join("." + c for c in sorted(_marks(voted)[0]))
+    sig = tag + "".join("." + c for c in sorted(common))
     shape = "flat runs after" if flat else "repeated"
     return Layout(kept, flat, f"{len(kept)} {shape} <{sig}> blocks, {timed} with a time", timed)
 
@@ -298,15 +354,38 @@ def _median(values: list[int]) -> int:
     return sorted(values)[len(values) // 2] if values else 0
 
 
-class _Scan:
-    """Per-parse memo: non-link text length per node (navigation is mostly links) and whether
-    a run carries a time; candidates share nodes, so each is measured once."""
+class Scan:
+    """Per-parse measurements: non-link text length per node (navigation is mostly links) and
+    whether a run carries a time; candidates share nodes, so each is measured once.
 
-    def __init__(self) -> None:
+    ``known`` maps run fingerprints of the last poll to (text length, timed): on a followed
+    recipe an unchanged run is not measured again (see ``fingerprint``).
+    """
+
+    def __init__(self, known: dict[int, Any] | None = None) -> None:
         self._chars: dict[Any, int] = {}
         self._timed: dict[Any, bool] = {}
+        self._prints: dict[Any, int] = {}
+        self.known = known or {}
+
+    def fingerprint(self, run: list[Any], flat: bool) -> int:
+        """A 64-bit hash of everything an entry is built from: its nodes' markup (and, for a
+        flat run, the anchor before it, which may carry the key)."""
+        mark = self._prints.get(run[0])
+        if mark is None:
+            digest = xxhash.xxh3_64(b"\x01" if flat else b"\x00")
+            for node in run:
+                digest.update(etree.tostring(node, with_tail=False))
+            if flat and run[0].getprevious() is not None:
+                digest.update(b"\x1e" + etree.tostring(run[0].getprevious(), with_tail=False))
+            mark = self._prints[run[0]] = digest.intdigest()
+        return mark
 
     def text(self, run: list[Any]) -> int:
+        if self.known:
+            hit = self.known.get(self.fingerprint(run, False))
+            if hit is not None:
+                return hit.text
         total = 0
         for node in run:
             n = self._chars.get(node)
@@ -317,6 +396,10 @@ class _Scan:
         return total
 
     def timed(self, run: list[Any]) -> bool:
+        if self.known:
+            hit = self.known.get(self.fingerprint(run, False))
+            if hit is not None:
+                return hit.timed
         hit = self._timed.get(run[0])
         if hit is None:
             hit = self._timed[run[0]] = find_time(run).found
