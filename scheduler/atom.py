@@ -20,6 +20,7 @@ from feedgen.feed import FeedGenerator
 from crawler.diff.words import Piece, revision_text, summary, word_diff
 from crawler.store.db import Store
 from crawler.store.queries import developments, source_row
+from crawler.text.terminal import entry_text
 
 FEED_ENTRIES = 100  # newest developments per feed
 HEADINGS = {"new": "New", "changed": "Edited", "removed": "Removed", "restored": "Restored"}
@@ -80,7 +81,7 @@ def atom_feed(source: dict, rows: list[dict]) -> bytes:
         if row["event"] in ("removed", "restored"):  # may happen more than once per revision
             parts.append(row["created_at"])
         entry.id(tag_uri(source["url"], *parts))
-        title = row["title"] or " ".join((row["body"] or "").split())[:80] or row["key"]
+        title = entry_text(row["title"], row["body"]) or row["key"]
         entry.title(f"{HEADINGS.get(row['event'], row['event'])}: {title}")
         entry.link(href=row["url"] or source["url"], rel="alternate")
         entry.updated(_when(row["created_at"]))

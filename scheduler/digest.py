@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import tzinfo
 
 from crawler.diff.words import Piece, revision_text, summary, word_diff
-from crawler.text.terminal import safe_for_log
+from crawler.text.terminal import entry_text, safe_for_log
 from scheduler.atom import diff_html, paragraphs
-from scheduler.cli.tables import show_time
+from scheduler.display import show_time
 
 MARKDOWN_MARKS = {"removed": ("~~", "~~"), "added": ("**", "**")}
 
@@ -33,6 +33,10 @@ class Item:
     edits: int = 0
     old_title: str | None = None
     old_body: str | None = None
+
+    @property
+    def name(self) -> str:
+        return entry_text(self.title, self.body) or self.key
 
     @property
     def diff(self) -> tuple[list[Piece], list[Piece]]:
@@ -130,7 +134,7 @@ def markdown(digests: list[SourceDigest], heading: str, zone: tzinfo) -> str:
     for digest in digests:
         lines += [f"## {digest.name}", "", f"{digest.url} · {digest.counts()}", ""]
         for item in digest.items:
-            link = _md_link(item.title or item.key, item.url)
+            link = _md_link(item.name, item.url)
             label = {"changed": " · edited", "removed": " · removed", "restored": " · restored"}
             when = show_time(item.when, zone)
             if item.state == "removed":
@@ -160,7 +164,7 @@ def html_digest(digests: list[SourceDigest], heading: str, zone: tzinfo) -> str:
         )
         out.append("<ul>")
         for item in digest.items:
-            title = esc(item.title or item.key)
+            title = esc(item.name)
             link = f'<a href="{esc(item.url)}">{title}</a>' if item.url else title
             when = esc(show_time(item.when, zone))
             if item.state == "removed":

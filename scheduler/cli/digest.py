@@ -8,9 +8,10 @@ import click
 
 from crawler.store.queries import developments
 from scheduler.cli.reading import check_source, open_readonly
-from scheduler.cli.tables import resolve_tz, show_time, tz_option
+from scheduler.cli.tables import resolve_tz, tz_option
 from scheduler.config.durations import parse_duration
 from scheduler.digest import collect, html_digest, markdown
+from scheduler.display import show_time
 
 
 @click.command()

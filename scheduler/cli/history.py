@@ -14,7 +14,8 @@ from crawler.diff.words import Piece, changed, marked, revision_text, summary, w
 from crawler.store.queries import entry_history, entry_keys
 from crawler.text.terminal import json_line, safe_for_log
 from scheduler.cli.reading import check_source, open_readonly
-from scheduler.cli.tables import resolve_tz, show_time, tz_option
+from scheduler.cli.tables import resolve_tz, tz_option
+from scheduler.display import show_time
 
 
 def safe_lines(text: str) -> str:

@@ -14,7 +14,7 @@ import click
 from crawler.store.db import Store
 from crawler.store.queries import newest_entry_time, source_names
 from crawler.text.terminal import safe_for_log
-from scheduler.cli.tables import show_time
+from scheduler.display import show_time
 
 
 def missing_db_message(db_path: Path) -> str | None:

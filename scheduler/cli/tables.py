@@ -11,12 +11,11 @@ import shutil
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import tzinfo
 
 import click
 
-from crawler.text.terminal import safe_for_log
+from scheduler.display import zone
 
 GAP = "  "
 
@@ -38,32 +37,11 @@ class Column:
 
 
 def resolve_tz(name: str) -> tzinfo:
-    """The zone behind ``--tz``: ``local`` is this machine's, anything else an IANA name."""
-    if name.lower() == "local":
-        local = datetime.now().astimezone().tzinfo
-        assert local is not None
-        return local
+    """The zone behind ``--tz``; an unknown one is a usage error."""
     try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise click.BadParameter(
-            f"unknown time zone {name!r} (use an IANA name like Europe/Berlin, or 'local')",
-            param_hint="--tz",
-        ) from None
-
-
-def show_time(stored: str | None, zone: tzinfo, *, empty: str = "-") -> str:
-    """A stored UTC ISO time as ``2024-05-25 20:37 CEST``; text that is not a time, as it is."""
-    if not stored:
-        return empty
-    try:
-        moment = datetime.fromisoformat(stored)
-    except ValueError:
-        return safe_for_log(stored)
-    if moment.tzinfo is None:
-        return moment.strftime("%Y-%m-%d %H:%M")
-    local = moment.astimezone(zone)
-    return f"{local:%Y-%m-%d %H:%M} {local.tzname() or ''}".rstrip()
+        return zone(name)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--tz") from None
 
 
 def shorten(text: str, width: int, *, middle: bool = False) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import tzinfo
 
 from crawler.text.terminal import entry_text, safe_for_log
-from scheduler.cli.tables import Column, echo_table, show_time
+from scheduler.cli.tables import Column, echo_table
+from scheduler.display import show_time
 
 TITLE_FALLBACK = 120  # characters of the body shown for an entry without a title
 
