@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
@@ -74,8 +74,8 @@ class EntryItem:
     # None means "fragment unchanged since the last poll": no cleaning, no content comparison.
     content_hash: str | None = None
     # Set by the feed parser on an item it found unchanged (raw_hash as stored) and so left
-    # uncleaned (body None): fills body and dates should the clean pipeline need them after all.
-    complete: Callable[[EntryItem], None] | None = field(default=None, compare=False, repr=False)
+    # unbuilt (body None): what crawler.feeds.parse.complete_item builds it from if needed.
+    unparsed: Unparsed | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         # Every extractor and feed reader makes its entries here: the one place to bound what a
@@ -100,6 +100,17 @@ MAX_URL_CHARS = 4_000
 def bounded_key(key: str) -> str:
     """A key over MAX_KEY_CHARS as its start plus a hash of all of it: stable and unique."""
     return f"{key[:100]}~{xxhash.xxh3_128_hexdigest(key.encode('utf-8', 'surrogatepass'))}"
+
+
+@dataclass(frozen=True)
+class Unparsed:
+    """The source of a feed item passed on unbuilt: a feedparser entry, or the fast path's item
+    element with its field table and feed version (crawler/feeds/fast.py)."""
+
+    url: str  # the feed's URL, which links resolve against
+    entry: Any
+    fields: Mapping[str, Any] | None = None
+    version: str = ""
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ import logging
 from scrapy.crawler import Crawler
 
 from crawler.extensions import store_of
+from crawler.feeds.parse import complete_item
 from crawler.items import EntryItem, PollItem
 from crawler.reporting import report_poll
 from crawler.store.recording import record_poll
@@ -50,10 +51,8 @@ def clean_entry(entry: EntryItem, stored_raw_hash: str | None) -> bool:
     entry.raw_hash = hashlib.sha1(basis.encode("utf-8", "surrogatepass")).hexdigest()
     if stored_raw_hash == entry.raw_hash:
         return False
-    if entry.complete is not None:
-        # The feed parser judged it unchanged against a stored state that has moved
-        # since (another poll of the same source): parse it fully, never store "".
-        entry.complete(entry)
+    if entry.unparsed is not None:  # a feed item judged unchanged against other stored hashes
+        complete_item(entry)
     cleaned = entry.body is None
     if cleaned:
         entry.body = clean_fragment(entry.body_html or "")

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from crawler.store.sources import unschedule_others
 from crawler.text.terminal import safe_for_log
-from scheduler.config.model import Config, ConfigError, load_config
+from scheduler.config.model import Config, ConfigError
+from scheduler.config.reading import load_config
 
 logger = logging.getLogger("scheduler.daemon")
 

@@ -97,7 +97,8 @@ def test_daemon_rewrites_the_feed_file_after_each_poll_with_developments(server,
 
 
 def test_feeds_dir_must_be_a_path(tmp_path):
-    from scheduler.config.model import ConfigError, load_config
+    from scheduler.config.model import ConfigError
+    from scheduler.config.reading import load_config
 
     path = tmp_path / "sources.toml"
     try:

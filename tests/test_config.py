@@ -3,7 +3,8 @@
 import pytest
 
 from scheduler.config.edit import add_source, remove_source
-from scheduler.config.model import ConfigError, load_config
+from scheduler.config.model import ConfigError
+from scheduler.config.reading import load_config
 from tests.conftest import tickerwatch
 
 GOOD = """\

@@ -20,7 +20,7 @@ import crawler.feeds.parse as feeds
 from bench.pages import World
 from crawler.feeds.fast import parse_fast
 from crawler.feeds.items import _PLAIN_URL, stored_hash
-from crawler.feeds.parse import parse_feed
+from crawler.feeds.parse import complete_item, parse_feed
 from crawler.items import PollItem, SourceState
 from crawler.pipelines import CleanPipeline
 from crawler.store.db import Store
@@ -104,7 +104,7 @@ def _feedparser_only(body: bytes, url: str, content_type: str | None) -> feeds.F
 
 def _fields(entry) -> dict:
     out = dataclasses.asdict(entry)
-    del out["raw_hash"], out["complete"]
+    del out["raw_hash"], out["unparsed"]
     return out
 
 
@@ -196,7 +196,7 @@ def test_stored_items_are_not_cleaned(fast):
         finally:
             feeds.parse_fast = original
     assert [e.key for e in partial] == [e.key for e in full]
-    assert partial[0].body == full[0].body and partial[0].complete is None
+    assert partial[0].body == full[0].body and partial[0].unparsed is None
     skipped = [e for e in partial if e.key in stored and e.body is None]
     # Items keyed by title and date (or body) need their dates (or body) for the key itself.
     assert len(skipped) >= len(full) - 3
@@ -208,7 +208,7 @@ def test_stored_items_are_not_cleaned(fast):
             whole.raw_hash,
         )
         if entry.body is None:
-            entry.complete(entry)
+            complete_item(entry)
         assert _fields(entry) == _fields(whole)
 
 
@@ -293,7 +293,7 @@ def test_remembered_items_are_what_reading_them_again_gives():
     again = parse_feed(body, url, None, stored).entries  # from the memo
     for entry, whole in zip(again, full, strict=True):
         if entry.body is None:
-            entry.complete(entry)
+            complete_item(entry)
         assert _fields(entry) == _fields(whole)
     moved = {key: "0" * 40 for key in stored}  # another process rewrote every item
     rebuilt = parse_feed(body, url, None, moved).entries

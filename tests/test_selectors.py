@@ -3,7 +3,8 @@
 import pytest
 
 from crawler.extractors import extract_liveblog
-from scheduler.config.model import ConfigError, load_config
+from scheduler.config.model import ConfigError
+from scheduler.config.reading import load_config
 
 PAGE = """<html><head><title>Stadtrat live</title></head><body>
 <div class="feed">

@@ -111,7 +111,8 @@ def test_series_follows_the_daily_liveblog_and_retires_the_old_one(
 
 
 def test_series_config_needs_a_valid_match(tmp_path):
-    from scheduler.config.model import ConfigError, load_config
+    from scheduler.config.model import ConfigError
+    from scheduler.config.reading import load_config
 
     path = tmp_path / "sources.toml"
     path.write_text('[[source]]\nname = "s"\nurl = "https://example.org/feed"\nkind = "series"\n')

@@ -6,7 +6,7 @@ The tree is turned into feedparser-shaped entries and handed to the same item co
 path (crawler/feeds/items.py), so keys, titles, bodies and dates come out identical. To make them
 identical the values go through feedparser's own post-processing (URI resolution, HTML sanitiser,
 mojibake and cp1252 repair) — but only for items that are new or changed: an item whose inputs
-hash to what the store already holds is passed on with no body (EntryItem.complete makes one).
+hash to what the store already holds is passed on with no body (parse.complete_item makes one).
 Anything this module has not been checked against (other versions, encodings, namespaces, DTDs,
 xml:base, repeated or nested fields) returns None and feedparser reads the feed as before.
 """
@@ -30,7 +30,7 @@ from crawler.feeds.items import (
     unchanged_item,
 )
 from crawler.feeds.shape import FP, Unusual, fp_value, html_value, inputs_digest, shaped_entry
-from crawler.items import EntryItem
+from crawler.items import EntryItem, Unparsed
 from crawler.memo import EntryMemo
 
 _ATOM = "{http://www.w3.org/2005/Atom}"
@@ -139,13 +139,15 @@ def _items(
                 out.append(item)
                 continue
         kept[mark] = known
-
-        def build(el: Any = el) -> EntryItem | None:
-            return from_feedparser(shaped_entry(_item_fields(el, fields, version)), url)
-
-        out.append(unchanged_item(*known[:5], build))
+        out.append(unchanged_item(*known[:5], Unparsed(url, el, fields, version)))
     MEMO.put(scope, kept)
     return out
+
+
+def build_unparsed(unparsed: Unparsed) -> EntryItem | None:
+    """The full item for an element this path passed on unbuilt."""
+    fields = _item_fields(unparsed.entry, unparsed.fields, unparsed.version)
+    return from_feedparser(shaped_entry(fields), unparsed.url)
 
 
 def _plain_utf8(body: bytes, content_type: str | None) -> bool:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin
 
 from crawler.feeds.dates import entry_date
-from crawler.items import EntryItem
+from crawler.items import EntryItem, Unparsed
 from crawler.text.cleaning import clean_fragment, content_hash, strip_controls
 from crawler.text.urls import canonical_url
 
@@ -149,17 +149,9 @@ def stored_hash(title: str, raw_hash: str) -> str:
 
 
 def unchanged_item(
-    key: str, link: str, title: str, raw_hash: str, author: str, build: Callable[[], Any]
+    key: str, link: str, title: str, raw_hash: str, author: str, unparsed: Unparsed
 ) -> EntryItem:
-    """An item whose raw_hash is stored: no body, no dates; ``build`` makes them if needed."""
-
-    def complete(entry: EntryItem) -> None:
-        full = build()
-        entry.body = full.body if full else ""
-        entry.published_at = full.published_at if full else None
-        entry.updated_at = full.updated_at if full else None
-        entry.complete = None
-
+    """An item whose raw_hash is stored: no body, no dates (crawler.feeds.parse.complete_item)."""
     return EntryItem(
         key=key,
         url=link,
@@ -167,7 +159,7 @@ def unchanged_item(
         raw_hash=raw_hash,
         author=" ".join(strip_controls(author or "").split()),
         article_url=link if link.startswith(("http://", "https://")) else None,
-        complete=complete,
+        unparsed=unparsed,
     )
 
 
@@ -195,5 +187,5 @@ def skip_unchanged(entry: Any, url: str, stored: dict[str, str] | None) -> Entry
             return None  # the content has text again
     else:
         return None
-    build = lambda: from_feedparser(entry, url)  # noqa: E731
-    return unchanged_item(key, link, title, raw_digest(chosen), entry.get("author") or "", build)
+    author = entry.get("author") or ""
+    return unchanged_item(key, link, title, raw_digest(chosen), author, Unparsed(url, entry))

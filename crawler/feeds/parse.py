@@ -14,9 +14,10 @@ import feedparser
 from feedparser.exceptions import ThingsNobodyCaresAboutButMe
 
 from crawler.feeds.dates import parse_loose_date
-from crawler.feeds.fast import parse_fast
+from crawler.feeds.fast import build_unparsed, parse_fast
 from crawler.feeds.items import FeedResult, finish, from_feedparser, skip_unchanged, text
 from crawler.feeds.jsonfeed import parse_json_feed
+from crawler.items import EntryItem
 
 logger = logging.getLogger(__name__)
 
@@ -70,15 +71,36 @@ def parse_feed(
 ) -> FeedResult:
     """Parse a fetched feed; never raises, reports problems in ``FeedResult.error``.
 
-    ``stored`` (key -> raw_hash, from Store.raw_hashes) lets items whose raw content is already
+    ``stored`` (the poll's ``SourceState.raw_hashes``) lets items whose raw content is already
     stored skip cleaning and date parsing: they come back with ``body=None`` and
-    ``EntryItem.complete`` set, and the clean pipeline skips them by their raw_hash.
+    ``EntryItem.unparsed`` set, and the clean pipeline skips them by their raw_hash.
     """
     try:
         return _parse(body or b"", url, content_type, stored)
     except Exception as exc:  # a broken feed must not take the poll down
         logger.warning("feed parser crashed on %s", url, exc_info=True)
         return FeedResult(error=f"malformed feed: {type(exc).__name__}")
+
+
+def complete_item(entry: EntryItem) -> None:
+    """Build the body and dates of an item ``parse_feed`` passed on unbuilt (``unparsed``).
+
+    Only needed when the item is compared with other stored hashes than the ones it was parsed
+    with; the poll's one SourceState snapshot should make that never happen, so it is a guard:
+    an unbuilt item must never be stored with an empty body.
+    """
+    unparsed = entry.unparsed
+    if unparsed is None:
+        return
+    full = (
+        build_unparsed(unparsed)
+        if unparsed.fields is not None
+        else from_feedparser(unparsed.entry, unparsed.url)
+    )
+    entry.body = full.body if full else ""
+    entry.published_at = full.published_at if full else None
+    entry.updated_at = full.updated_at if full else None
+    entry.unparsed = None
 
 
 def _parse(

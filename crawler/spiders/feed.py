@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from crawler.spiders.liveblog import LiveblogSpider
+from crawler.spiders.base import OneUrlSpider
 
 
-class FeedSpider(LiveblogSpider):
+class FeedSpider(OneUrlSpider):
     name = "feed"
     kind = "feed"

@@ -1,4 +1,5 @@
-"""Read-only queries behind the CLI's ``entries``, ``status`` and ``tail`` (the SQL users see)."""
+"""Read-only queries: what the CLI shows (entries, status, tail, history), what the daemon
+schedules from, what the notifier sends and what series discovery and the Atom feed read."""
 
 from __future__ import annotations
 

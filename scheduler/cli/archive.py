@@ -13,7 +13,8 @@ from crawler.store.archive import archive_stats, page_at, prune, source_id_named
 from crawler.store.db import Store
 from crawler.text.terminal import safe_for_log
 from scheduler.config.durations import parse_duration
-from scheduler.config.model import DEFAULT_ARCHIVE_DAYS, ConfigError, load_config
+from scheduler.config.model import DEFAULT_ARCHIVE_DAYS, ConfigError
+from scheduler.config.reading import load_config
 
 
 def parse_when(text: str, option: str) -> str:

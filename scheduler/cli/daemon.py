@@ -10,7 +10,8 @@ from click.core import ParameterSource
 
 from crawler.store.db import Store
 from crawler.text.terminal import safe_for_log
-from scheduler.config.model import Config, ConfigError, default_config_path, load_config
+from scheduler.config.model import Config, ConfigError, default_config_path
+from scheduler.config.reading import load_config
 from scheduler.logs import setup_logging
 
 config_option = click.option(

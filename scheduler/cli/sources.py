@@ -19,7 +19,8 @@ from scheduler.cli.daemon import config_option
 from scheduler.cli.reading import missing_db_message, open_readonly
 from scheduler.cli.tables import resolve_tz, tz_option
 from scheduler.cli.views import sources_table
-from scheduler.config.model import Config, ConfigError, default_config_path, load_config
+from scheduler.config.model import Config, ConfigError, default_config_path
+from scheduler.config.reading import load_config
 
 
 def _config(path: Path | None) -> Config | None:

@@ -10,7 +10,8 @@ import tomlkit
 from tomlkit.items import AoT
 
 from crawler.store.db import source_name_for
-from scheduler.config.model import Config, ConfigError, Problem, load_config
+from scheduler.config.model import Config, ConfigError, Problem
+from scheduler.config.reading import load_config
 
 NEW_FILE_HEADER = """\
 # Tickerwatch sources: one [[source]] table per liveblog or feed.

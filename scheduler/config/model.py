@@ -1,10 +1,12 @@
-"""The sources file (TOML): read into frozen dataclasses; its rules are in config_rules.py."""
+"""The sources file's types: frozen dataclasses, defaults, the keys each table may hold.
+
+Read by ``reading.load_config``, built by the rules (``rules.Validator``); imports nothing of
+the package.
+"""
 
 from __future__ import annotations
 
 import os
-import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -110,23 +112,3 @@ def min_interval() -> float:
         return float(os.environ.get("TICKERWATCH_MIN_INTERVAL", MIN_INTERVAL))
     except ValueError:
         return MIN_INTERVAL
-
-
-def load_config(path: str | Path, text: str | None = None) -> Config:
-    """Read and validate ``path`` (or ``text`` as if it were that file); raise ConfigError."""
-    path = Path(path)
-    if text is None:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as error:
-            raise ConfigError([Problem(path, None, f"cannot read: {error.strerror}")]) from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        match = re.search(r"line (\d+)", str(error))
-        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(error))
-        raise ConfigError([Problem(path, int(match.group(1)) if match else None, reason)]) from None
-    # The rules build this module's types, so they import it: imported here, not at the top.
-    from scheduler.config.rules import Validator
-
-    return Validator(path, text).config(data)

@@ -1,6 +1,6 @@
 """The rules of the sources file: which keys, values and combinations are valid, with lines.
 
-Split from scheduler/config/model.py, which holds the types they produce and reads the file.
+They build the types of scheduler/config/model.py; scheduler/config/reading.py runs them.
 """
 
 from __future__ import annotations
