@@ -16,7 +16,8 @@ from scheduler.adaptive import (
     pace,
     span,
 )
-from scheduler.config.model import ConfigError, load_config
+from scheduler.config.model import ConfigError
+from scheduler.config.reading import load_config
 
 NOW = 1_800_000_000.0
 MIN, MAX = 30.0, 1800.0
