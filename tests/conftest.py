@@ -39,6 +39,16 @@ def db_path(tmp_path) -> Path:
     return tmp_path / "tw.db"
 
 
+@pytest.fixture
+def store(db_path):
+    """A real Store on a fresh SQLite file, closed after the test."""
+    from crawler.store.db import Store
+
+    s = Store(db_path)
+    yield s
+    s.close()
+
+
 def tickerwatch(
     *args: str, db: Path | None = None, timeout: float = 120
 ) -> subprocess.CompletedProcess:

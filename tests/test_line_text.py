@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from crawler.items import Development, EntryItem, PollItem
 from crawler.reporting import development_line
 from crawler.store.db import Store
@@ -36,13 +34,6 @@ def test_entry_text_is_the_title_else_the_start_of_the_body() -> None:
     assert LONG.startswith(start[:-1])
     assert entry_text("", "x" * 200) == "x" * (LINE_TEXT - 1) + "…"  # no word to cut at
     assert entry_text(None, None) == "" and entry_text(" ", "") == ""
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = Store(tmp_path / "tw.db")
-    yield s
-    s.close()
 
 
 def _poll(store: Store, *entries: EntryItem):

@@ -7,7 +7,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from crawler.items import Development, EntryItem, PollItem
-from crawler.store.db import Store
 from crawler.store.recording import record_poll
 from scheduler.notify import Notifier, message_for
 
@@ -48,13 +47,6 @@ class Clock:
 
     def __call__(self):
         return self.now
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = Store(tmp_path / "tw.db")
-    yield s
-    s.close()
 
 
 def pending(store):

@@ -1,0 +1,81 @@
+"""The schema against real SQLite files: the contract, migrations from older versions, FTS."""
+
+import sqlite3
+
+from crawler.store.db import Store
+from crawler.store.schema import SCHEMA_VERSION
+
+
+def test_schema_contract(store):
+    tables = set(store.db.table_names())
+    assert {"sources", "entries", "revisions", "polls", "events", "entries_fts"} <= tables
+    assert {c.name for c in store.db["entries"].columns} >= {
+        "id",
+        "source_id",
+        "key",
+        "url",
+        "title",
+        "body",
+        "published_at",
+        "updated_at",
+        "first_seen_at",
+        "last_seen_at",
+        "removed_at",
+        "revision",
+        "position",
+        "pinned",
+    }
+    assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_opening_an_older_database_migrates_it(tmp_path):
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE unrelated (x)")
+    conn.execute("INSERT INTO unrelated VALUES (42)")
+    conn.commit()
+    conn.close()
+    store = Store(path)
+    assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert store.conn.execute("SELECT x FROM unrelated").fetchone() == (42,)
+    store.close()
+
+
+def test_fts_index_is_only_touched_by_title_or_body_changes(store):
+    trigger = store.conn.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'entries_au'"
+    ).fetchone()[0]
+    assert "UPDATE OF title, body" in trigger
+    assert store.db["entries"].detect_fts() == "entries_fts"
+
+
+def test_version_2_database_gets_the_narrow_trigger_and_keeps_its_index(tmp_path):
+    import sqlite_utils
+
+    from crawler.store.schema import _V1, _V2
+
+    path = tmp_path / "v2.db"
+    db = sqlite_utils.Database(path)
+    for script in (_V1, _V2):
+        for statement in filter(str.strip, script.split(";")):
+            db.execute(statement)
+    db.execute("PRAGMA user_version = 2")
+    db.execute("INSERT INTO sources (name, url, kind, created_at) VALUES ('s', 'u', 'feed', 'x')")
+    db.execute(
+        "INSERT INTO entries (source_id, key, title, body, first_seen_at, last_seen_at) "
+        "VALUES (1, 'k', 'Waffenruhe', 'verkündet', 'x', 'x')"
+    )
+    db["entries"].enable_fts(["title", "body"], fts_version="FTS5", create_triggers=True)
+    db.conn.commit()
+    db.close()
+    store = Store(path)
+    hits = store.conn.execute(
+        "SELECT rowid FROM entries_fts WHERE entries_fts MATCH 'Waffenruhe'"
+    ).fetchall()
+    assert hits == [(1,)]
+    trigger = store.conn.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'entries_au'"
+    ).fetchone()[0]
+    assert "UPDATE OF title, body" in trigger
+    store.close()
