@@ -12,6 +12,17 @@ from crawler.text.urls import safe_url
 
 
 @dataclass(frozen=True)
+class EmbeddedSource:
+    """The platform liveblog a page embeds, as stored per source (sources.embed_*): the poll
+    after the page was read goes to ``endpoint`` directly until ``checked_at`` is old."""
+
+    platform: str
+    ref: str  # the platform's liveblog id
+    endpoint: str
+    checked_at: str  # when the page itself was last read (ISO, UTC)
+
+
+@dataclass(frozen=True)
 class SourceState:
     """What the database knows about a source when one poll of it begins.
 
@@ -37,6 +48,7 @@ class SourceState:
     last_modified: str | None = None
     body_hash: str | None = None
     raw_hashes: Mapping[str, str] = field(default_factory=dict)
+    embed: EmbeddedSource | None = None  # the platform liveblog the page embeds (sources.embed_*)
 
     def with_raw_hashes(self, raw_hashes: Mapping[str, str]) -> SourceState:
         return replace(self, raw_hashes=raw_hashes)
@@ -76,6 +88,9 @@ class EntryItem:
     # Set by the feed parser on an item it found unchanged (raw_hash as stored) and so left
     # unbuilt (body None): what crawler.feeds.parse.complete_item builds it from if needed.
     unparsed: Unparsed | None = field(default=None, compare=False, repr=False)
+    # The platform itself says this entry was deleted (an embedded platform's ``deleted`` flag,
+    # ``local_status``, ``type: delete``): the diff removes it at once, without the two-poll wait.
+    deleted: bool = False
 
     def __post_init__(self) -> None:
         # Every extractor and feed reader makes its entries here: the one place to bound what a
@@ -168,6 +183,10 @@ class PollItem:
     recorded: RecordedPoll | None = None  # once committed (crawler/store/recording.py)
     # What the poll started from (see SourceState for why the pipelines use this snapshot).
     state: SourceState = field(default_factory=SourceState)
+    # Embedded platforms: ``page_read`` says this poll read the page itself (so the stored
+    # embed is replaced by ``embed``, None when the page no longer embeds one).
+    page_read: bool = False
+    embed: EmbeddedSource | None = None
 
     @property
     def developments(self) -> list[Development]:

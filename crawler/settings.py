@@ -57,6 +57,7 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
     "crawler.middlewares.RedirectWithoutReferer": 600,
     "crawler.middlewares.SourceStateMiddleware": 550,
+    "crawler.middlewares.EmbedMiddleware": 560,  # after the state it reads
     # Next to the downloader: its process_response sees the connected peer address before
     # decompression (590) and redirects (600) touch the response.
     "crawler.middlewares.NetPolicyMiddleware": 950,
@@ -91,6 +92,7 @@ TICKERWATCH_DB = None  # None: TICKERWATCH_DB environment variable, else data/ti
 TICKERWATCH_STORE_ENABLED = True
 TICKERWATCH_MAX_ARTICLES = 10  # article fetches per feed poll, for new items only
 TICKERWATCH_BASELINE_SUMMARY = False  # True in the daemon: first poll logs one summary line
+TICKERWATCH_EMBED_RECHECK = 3600  # s: an embedded liveblog's page is re-read this often
 # The SSRF guard (crawler/net/policy.py); both also read from the environment of the same name.
 TICKERWATCH_ALLOW_PRIVATE_NETWORKS = False  # content may lead to loopback/private addresses
 TICKERWATCH_STRICT_NETWORK = False  # refuse private addresses even in the operator's own URLs

@@ -84,3 +84,26 @@ def test_removed_entry_that_returns_is_restored():
     store = dict(STORE, b=stored("b", 2, "2024-01-01T11:00:00+00:00", removed="2024-01-02"))
     page = [entry(k, STORE[k].published_at) for k in "cba"]
     assert events(run(page, store=store)) == [("restored", "b")]
+
+
+def gone(key, published):
+    return EntryItem(key=key, published_at=published, deleted=True)
+
+
+def test_a_deletion_the_platform_states_is_removed_at_once():
+    result = run(
+        [
+            entry("c", "2024-01-01T12:00:00+00:00"),
+            gone("b", "2024-01-01T11:00:00+00:00"),
+            entry("a", "2024-01-01T10:00:00+00:00"),
+        ]
+    )
+    assert events(result) == [("removed", "b")]  # no two-poll wait
+    assert result.missing_counts == {}  # and it is not "missing" either
+    # Unknown keys, and entries already removed, produce nothing; a stated deletion is not
+    # counted as found, and it is applied even on a suspicious poll.
+    store = dict(STORE, b=stored("b", 2, "2024-01-01T11:00:00+00:00", removed="x"))
+    quiet = run([gone("b", None), gone("zz", None), entry("c", "2024-01-01T12:00:00+00:00")], store)
+    assert events(quiet) == [] and quiet.status == "suspicious"
+    only = run([gone("a", None)], last=3)
+    assert only.status == "suspicious" and events(only) == [("removed", "a")]

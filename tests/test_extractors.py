@@ -256,7 +256,10 @@ def test_unknown_site_name_lists_the_valid_ones() -> None:
 def test_describe_sites_lists_every_extractor() -> None:
     rows = describe_sites()
     assert sorted(r["name"] for r in rows) == sorted(NAMES)
-    assert rows[0]["name"] == "jsonld" and rows[-1]["name"] == "generic"
+    kinds = [r["kind"] for r in rows]
+    first_site = kinds.index("structured")
+    assert set(kinds[:first_site]) == {"platform"}  # embedded platforms are looked for first
+    assert rows[first_site]["name"] == "jsonld" and rows[-1]["name"] == "generic"
     assert all(r["description"] and r["claims"] for r in rows)
 
 

@@ -11,6 +11,10 @@ inserted oldest first, so a lower id is older). Entries older than everything th
 have scrolled out: they stay live. Feeds are rolling windows without a reliable order, so feed
 items are never marked removed.
 
+Stated deletions. An embedded platform that says an entry is deleted (``EntryItem.deleted``)
+is believed at once: that entry is ``removed`` on this poll, whatever the window or the
+suspicion rules say, and it does not count as an entry the page shows.
+
 Suspicion rule. A page that yields nothing, or fewer than half the entries of the last healthy
 poll, looks like a layout change or a broken render: the poll is ``suspicious``, nothing is
 removed and no missing-counter moves.
@@ -49,6 +53,9 @@ def diff_entries(
     ``content_hashes`` maps keys of entries whose content was (re)computed this poll to their
     normalised content hash; an extracted key absent from it had an unchanged raw fragment.
     """
+    stated = [e.key for e in extracted if e.deleted]
+    if stated:
+        extracted = [e for e in extracted if not e.deleted]
     found = len(extracted)
     live_before = sum(1 for s in stored.values() if s.removed_at is None)
     status, warning = "ok", None
@@ -59,7 +66,11 @@ def diff_entries(
         warning = f"only {found} entries found, last healthy poll had {last_healthy_count}"
 
     result = DiffResult(status=status, warning=warning)
-    present = set()
+    present = set(stated)
+    for key in stated:
+        old = stored.get(key)
+        if old is not None and old.removed_at is None:
+            result.developments.append(Development("removed", key, stored=old))
     for entry in extracted:
         present.add(entry.key)
         old = stored.get(entry.key)

@@ -12,6 +12,7 @@ from crawler.extractors.custom import custom_adapter
 from crawler.extractors.incremental import extract_incremental
 from crawler.extractors.merge import dedupe, merge, to_items
 from crawler.extractors.page import MAX_LD_CHARS, Page
+from crawler.extractors.platforms import PLATFORM_NAMES, unknown_embed
 from crawler.extractors.provenance import provenance, structured_notes
 from crawler.extractors.registry import ADAPTERS, GENERIC, NAMES, STRUCTURED, get_adapter
 from crawler.extractors.structured import Structured
@@ -53,6 +54,9 @@ def extract_liveblog(
     if site is not None and site not in NAMES:
         raise ValueError(f"unknown site {site!r}; known: {', '.join(NAMES)}")
     page = Page(html, url, now, encoding)
+    if site in PLATFORM_NAMES:  # read from the platform by the spider (spiders/embedded.py)
+        reason = f"forced site {site!r} is an embedded platform: the page itself is not read"
+        return Extraction(None, reason=reason, page_url=page.canonical)
     if site == GENERIC.name:
         return _generic_only(page, [] if known is None else None)
     if selectors:
@@ -214,6 +218,9 @@ def _not_a_liveblog(page: Page, sd: Structured, generic_note: str) -> str:
         )
     else:
         parts.append("no known site markup")
+    unknown = unknown_embed(page)
+    if unknown:
+        parts.append(unknown)
     if generic_note:
         parts.append(f"generic: {generic_note}")
     else:

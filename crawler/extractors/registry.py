@@ -7,6 +7,7 @@ from crawler.extractors.express import ExpressAdapter
 from crawler.extractors.generic import GenericExtractor
 from crawler.extractors.guardian import GuardianAdapter
 from crawler.extractors.ndtv import NdtvAdapter
+from crawler.extractors.platforms import PLATFORM_NAMES, PLATFORMS
 from crawler.extractors.reach import ReachAdapter
 from crawler.extractors.repubblica import RepubblicaAdapter
 from crawler.extractors.structured import StructuredExtractor
@@ -24,11 +25,14 @@ ADAPTERS: tuple[DomAdapter, ...] = (
 STRUCTURED = StructuredExtractor()
 GENERIC = GenericExtractor()
 
-NAMES: tuple[str, ...] = tuple(sorted([a.name for a in ADAPTERS] + [STRUCTURED.name, GENERIC.name]))
+NAMES: tuple[str, ...] = tuple(
+    sorted([a.name for a in ADAPTERS] + [STRUCTURED.name, GENERIC.name] + list(PLATFORM_NAMES))
+)
 
 
 def get_adapter(name: str) -> DomAdapter:
-    """The site adapter called ``name``; ValueError listing every valid name otherwise."""
+    """The site adapter called ``name``; ValueError listing every valid name otherwise (a
+    platform name is valid for ``--site`` but is no site adapter: the spider reads those)."""
     for adapter in ADAPTERS:
         if adapter.name == name:
             return adapter
@@ -38,10 +42,21 @@ def get_adapter(name: str) -> DomAdapter:
 def describe_sites() -> list[dict[str, object]]:
     """One dict per extractor (name, kind, description, claimed markup, domains), in run order.
 
-    Backs ``tickerwatch sites``: structured data first, then the site adapters, then the
-    generic fallback.
+    Backs ``tickerwatch sites``: embedded platforms first (a page that embeds one is read
+    from the platform), structured data, then the site adapters, then the generic fallback.
     """
     rows: list[dict[str, object]] = [
+        {
+            "name": platform.name,
+            "kind": "platform",
+            "description": platform.description,
+            "claims": platform.claims,
+            "domains": [],
+            "formats": platform.formats,
+        }
+        for platform in PLATFORMS
+    ]
+    rows += [
         {
             "name": STRUCTURED.name,
             "kind": "structured",

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import sqlite_utils
 
-from crawler.items import SourceState, StoredEntry
+from crawler.items import EmbeddedSource, SourceState, StoredEntry
 from crawler.store.schema import migrate
 
 DEFAULT_DB = Path("data") / "tickerwatch.db"
@@ -146,10 +146,27 @@ class Store:
     def source_state(self, url: str) -> SourceState:
         """What a poll request needs: validators for a conditional GET and the last body hash."""
         row = self.conn.execute(
-            "SELECT id, name, kind, etag, last_modified, body_hash FROM sources WHERE url = ?",
+            "SELECT id, name, kind, etag, last_modified, body_hash, embed_platform, embed_ref, "
+            "embed_endpoint, embed_checked_at FROM sources WHERE url = ?",
             (url,),
         ).fetchone()
-        return SourceState(*row) if row else SourceState()
+        if not row:
+            return SourceState()
+        embed = EmbeddedSource(*row[6:]) if row[6] else None
+        return SourceState(*row[:6], embed=embed)
+
+    def set_embed(
+        self, conn: sqlite3.Connection, source_id: int, embed: EmbeddedSource | None
+    ) -> None:
+        """The platform liveblog the source's page embeds (an EmbeddedSource), or None: cleared."""
+        values = (
+            (embed.platform, embed.ref, embed.endpoint, embed.checked_at) if embed else (None,) * 4
+        )
+        conn.execute(
+            "UPDATE sources SET embed_platform = ?, embed_ref = ?, embed_endpoint = ?, "
+            "embed_checked_at = ? WHERE id = ?",
+            (*values, source_id),
+        )
 
     def mark_notified(self, event_ids: list[int], when: str | None = None) -> None:
         """Close outbox rows: sent, or deliberately not sent (baseline, no target, too old)."""

@@ -80,7 +80,9 @@ def record_poll(store: Store, item: PollItem) -> RecordedPoll:
                 "UPDATE sources SET etag = ?, last_modified = ?, body_hash = ? WHERE id = ?",
                 (item.etag, item.last_modified, item.body_hash, source_id),
             )
-    found = condition(len(item.entries), error) if status == "suspicious" else None
+        if item.page_read and status != "error":
+            store.set_embed(conn, source_id, item.embed)
+    found = condition(_live_count(item.entries), error) if status == "suspicious" else None
     before = (previous[0], condition(previous[1], previous[2])) if previous else (None, None)
     return RecordedPoll(
         poll_id,
@@ -147,7 +149,7 @@ def _insert_poll(
             status,
             error or item.error,
             item.strategy,
-            len(item.entries),
+            _live_count(item.entries),
             counts["new"],
             counts["changed"],
             counts["removed"],
@@ -156,6 +158,11 @@ def _insert_poll(
         ),
     )
     return cursor.lastrowid
+
+
+def _live_count(entries: list[EntryItem]) -> int:
+    """Entries the source shows: a platform's stated deletions are not among them."""
+    return sum(1 for e in entries if not e.deleted)
 
 
 def _refresh_due(conn: sqlite3.Connection, source_id: int, now: str) -> bool:

@@ -6,7 +6,7 @@ import sqlite3
 
 import sqlite_utils
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 # Each migration takes a database at version N-1 to N. Append, never edit: users' databases
 # were built by the old ones. Version 1 is the initial layout.
@@ -176,7 +176,16 @@ _V7 = """
 ALTER TABLE entries ADD COLUMN match_minute TEXT
 """
 
-MIGRATIONS: list[str | list[str]] = [_V1, _V2, _V3, _V4, _V5, _V6, _V7]
+# Version 8 (issue 16): embedded platforms (crawler/extractors/platforms): the liveblog a
+# source's page embeds, the endpoint polled instead of the page, when the page was last read.
+_V8 = """
+ALTER TABLE sources ADD COLUMN embed_platform TEXT;
+ALTER TABLE sources ADD COLUMN embed_ref TEXT;
+ALTER TABLE sources ADD COLUMN embed_endpoint TEXT;
+ALTER TABLE sources ADD COLUMN embed_checked_at TEXT
+"""
+
+MIGRATIONS: list[str | list[str]] = [_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8]
 
 
 def migrate(db: sqlite_utils.Database) -> int:

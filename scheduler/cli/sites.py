@@ -35,6 +35,8 @@ def sites(as_json: bool) -> None:
         click.echo(f"{row['name']:<{width}}  {row['kind']:<10}  {row['description']}")
         pad = " " * (width + 14)
         click.echo(f"{pad}markup:  {row['claims']}")
+        if row.get("formats"):
+            click.echo(f"{pad}formats: {row['formats']}")
         if row["domains"]:
             click.echo(f"{pad}domains: {', '.join(row['domains'])}")  # type: ignore[arg-type]
 
@@ -66,7 +68,7 @@ def inspect(
         )
     setup_logging(obj["log_format"], level=logging.WARNING)
     try:
-        response = run(lambda: _fetch(url, timeout))
+        response, embed = run(lambda: _fetch(url, timeout, kind, site))
     except Exception as error:  # connection refused, DNS, timeout, refused by the SSRF guard
         click.echo(
             f"error: {safe_for_log(url)}: {safe_for_log(str(error) or repr(error))}", err=True
@@ -75,7 +77,7 @@ def inspect(
     if not 200 <= response.status < 300:
         click.echo(f"error: {safe_for_log(url)}: HTTP {response.status}", err=True)
         sys.exit(1)
-    report = _report(url, response, kind, site)
+    report = _embedded_report(url, response, embed) if embed else _report(url, response, kind, site)
     entries = report.pop("_entries")
     report["entries"] = [_entry_view(e) for e in entries[:limit]]
     if as_json:
@@ -85,32 +87,100 @@ def inspect(
     sys.exit(0 if entries else 1)
 
 
-async def _fetch(url: str, timeout: float) -> Any:
-    """One download through the poll engine's crawler, bypassing spider and pipelines.
+async def _fetch(url: str, timeout: float, kind: str, site: str | None) -> Any:
+    """One download through the poll engine's crawler, bypassing spider and pipelines; when the
+    page embeds a platform liveblog, a second one of the platform's endpoint, as a poll does.
 
     ``meta.SOURCE_URL`` marks the URL as the operator's own (the network policy trusts it like
     a poll's). No database is opened (TICKERWATCH_STORE_ENABLED off), so SourceStateMiddleware
     is off too: no conditional GET that could be answered with a bodiless 304.
+    Returns (page response, embed dict or None).
     """
     import scrapy
+    from scrapy.http import TextResponse
 
     from crawler import meta
+    from crawler.extractors.platforms import PLATFORM_NAMES, EmbedError, has_marker
     from crawler.spiders.base import HANDLED_STATUSES
+    from crawler.spiders.embedded import embed_of, endpoint_request
     from scheduler.engine import PollEngine, make_settings
 
     engine = PollEngine(make_settings(TICKERWATCH_STORE_ENABLED=False))
     await engine.start()
     try:
-        meta = {
+        request_meta = {
             meta.SOURCE_URL: url,
             "handle_httpstatus_list": HANDLED_STATUSES,
             "download_timeout": timeout,
         }
-        request = scrapy.Request(url, dont_filter=True, meta=meta)
+        request = scrapy.Request(url, dont_filter=True, meta=request_meta)
         assert engine.crawler is not None and engine.crawler.engine is not None
-        return await engine.crawler.engine.download_async(request)
+        response = await engine.crawler.engine.download_async(request)
+        platform_site = site in PLATFORM_NAMES
+        if (
+            kind == "feed"
+            or (site and not platform_site)
+            or not isinstance(response, TextResponse)
+            or not (platform_site or has_marker(response.body))
+        ):
+            return response, None
+        try:
+            found = embed_of(response, site)
+        except EmbedError as error:
+            return response, {"error": str(error)}
+        if found is None:
+            return response, None
+        ref, endpoint, fetch = found
+        embed: dict[str, Any] = {"ref": ref, "endpoint": endpoint}
+        try:
+            embed["payload"] = await engine.crawler.engine.download_async(
+                endpoint_request(fetch, response)
+            )
+        except Exception as error:  # refused by the network policy, DNS, timeout
+            embed["error"] = f"{ref.label}: {endpoint}: {error}"
+        return response, embed
     finally:
         await engine.stop()
+
+
+def _embedded_report(url: str, response: Any, embed: dict) -> dict:
+    """The report for a page that embeds a platform liveblog: the platform's entries."""
+    from crawler.extractors.platforms import PayloadError, parse_payload
+
+    report: dict[str, Any] = {
+        "url": url,
+        "fetched_url": response.url,
+        "http_status": response.status,
+        "kind": "liveblog",
+        "page_url": response.url,
+        "dom_count": None,
+        "structured_count": None,
+    }
+    ref, entries, reason = embed.get("ref"), [], embed.get("error", "")
+    if ref is not None:
+        report["embedded"] = {"platform": ref.platform, "id": ref.id, "endpoint": embed["endpoint"]}
+    payload = embed.get("payload")
+    if ref is not None and payload is not None and not reason:
+        if not 200 <= payload.status < 300:
+            reason = f"{ref.label}: {embed['endpoint']}: HTTP {payload.status}"
+        else:
+            try:
+                entries = parse_payload(ref.platform, payload.body, url)
+            except PayloadError as error:
+                reason = f"{ref.label}: {error}"
+    deleted = sum(e.deleted for e in entries)
+    live = [e for e in entries if not e.deleted]
+    report.update(
+        adapter=ref.platform if ref and entries else None,
+        strategy=ref.platform if ref and entries else None,
+        chosen_because=f"{ref.label} embedded in the page" if ref else "",
+        reason=reason or ("" if live else f"{ref.label}: the platform lists no entries"),
+        entries_found=len(live),
+        deleted_by_platform=deleted,
+        pinned=sum(e.pinned for e in live),
+        _entries=live,
+    )
+    return report
 
 
 def _report(url: str, response: Any, kind: str, site: str | None) -> dict:
@@ -198,12 +268,19 @@ def _print_report(report: dict) -> None:
         line("fetched", report["fetched_url"])
     line("page", report.get("page_url") or "-")
     line("kind", report["kind"])
+    if report.get("embedded"):
+        embedded = report["embedded"]
+        line(
+            "embedded", f"{embedded['platform']} liveblog {embedded['id']} → {embedded['endpoint']}"
+        )
     if not report.get("entries_found"):
         line("result", report.get("reason") or "no entries found")
         return
     line("adapter", f"{report['adapter']} (strategy {report['strategy']})")
     line("because", report["chosen_because"])
     counts = f"{report['entries_found']}"
+    if report.get("deleted_by_platform"):
+        counts += f" ({report['deleted_by_platform']} more the platform marks deleted)"
     if report["dom_count"] is not None:
         counts += (
             f" ({report['dom_count']} from the page markup,"

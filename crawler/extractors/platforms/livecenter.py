@@ -1,0 +1,81 @@
+"""Norkon Live Center (Nordic and other papers): the ``BulletinFeed`` of a channel.
+
+Format status: **documented (public client code only)**. No stored response was available;
+the shape follows public clients of ``livecentercdn.norkon.net/BulletinFeed/<tenant>/<channel>/
+Initial/`` (and ``Changes/<lastChangesId>/``): ``{"success": true, "result": {"addedOrChanged":
+[{"id", "created", "updated" (epoch s), "title", "content": {"html"}, "authorName"}],
+"deleted": [ids], "lastChangesId"}}``. The payload may start with a UTF-8 BOM. Ids listed in
+``deleted`` are removed at once. Pinning (``isSticky``/``sticky``) is read when present.
+
+Embed markup: ``<div class="live-center-embed" data-src="https://livecenter.norkon.net/frame/
+<tenant>/<channel>/<theme>">``; only the tenant and channel are taken from it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from crawler.extractors.base import xp
+from crawler.extractors.page import Page
+from crawler.extractors.platforms.base import (
+    EmbedRef,
+    Platform,
+    make_entry,
+    need,
+    ordered,
+    valid_id,
+    when,
+)
+from crawler.items import EntryItem
+
+API = "https://livecentercdn.norkon.net/BulletinFeed/{tenant}/{channel}/"
+_FRAME_RE = re.compile(r"^/frame/([^/]+)/(\d+)(?:/|$)")
+
+
+class LiveCenter(Platform):
+    name = "livecenter"
+    description = "Norkon Live Center embed (BulletinFeed)"
+    claims = "div.live-center-embed[data-src*='/frame/<tenant>/<channel>']"
+    marker = b"live-center-embed"
+    hosts = ("livecentercdn.norkon.net", "livecenter.norkon.net")
+    incremental = "Changes/<lastChangesId>/"
+
+    def detect(self, page: Page) -> EmbedRef | None:
+        expr = "//div[contains(concat(' ', normalize-space(@class), ' '), ' live-center-embed ')]"
+        for node in xp(expr)(page.doc):
+            src = urlsplit((node.get("data-src") or "").strip())
+            match = _FRAME_RE.match(src.path)
+            if match and (src.hostname or "").endswith("norkon.net"):
+                tenant = valid_id(match.group(1), "tenant")
+                return EmbedRef(self.name, match.group(2), (("tenant", tenant),))
+        return None
+
+    def endpoint(self, ref: EmbedRef, since: str | None = None) -> str:
+        base = API.format(tenant=ref.param("tenant"), channel=ref.id)
+        return f"{base}Changes/{int(since)}/" if since else f"{base}Initial/"
+
+    def parse(self, data: Any, page_url: str) -> list[EntryItem]:
+        need(data, dict, "the response", self.name)
+        result = need(data.get("result"), dict, "'result'", self.name)
+        posts = need(result.get("addedOrChanged", []), list, "'result.addedOrChanged'", self.name)
+        entries = []
+        for post in posts:
+            need(post, dict, "a post", self.name)
+            content = post.get("content") if isinstance(post.get("content"), dict) else {}
+            entries.append(
+                make_entry(
+                    str(post.get("id") or ""),
+                    page_url,
+                    body_html=str(content.get("html") or post.get("contentRaw") or ""),
+                    title=str(post.get("title") or ""),
+                    published=when(post.get("created")),
+                    updated=when(post.get("updated")),
+                    pinned=bool(post.get("isSticky") or post.get("sticky")),
+                    author=str(post.get("authorName") or ""),
+                )
+            )
+        gone = result.get("deleted") if isinstance(result.get("deleted"), list) else []
+        entries += [make_entry(str(i), page_url, body_html="", deleted=True) for i in gone]
+        return ordered([e for e in entries if e.key])

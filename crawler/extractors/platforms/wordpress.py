@@ -1,0 +1,110 @@
+"""WordPress Liveblog (Automattic's plugin; WordPress VIP news sites): the plugin's REST API.
+
+Format status: **documented + mock responses seen**. The plugin's own React mock data
+(../shared/fixtures/platforms/wordpress-liveblog/, captured from a dev site) shows
+``{"entries": [...], "page", "pages"}`` and the poll form with ``latest_timestamp``; each entry
+has ``id`` (string), ``type`` (``new``/``update``/``delete``), ``render`` (HTML),
+``timestamp``/``entry_time`` (epoch s), ``key_event`` and ``css_classes`` (``type-key``).
+No captured response holds an ``update`` or ``delete`` entry; those follow the plugin source:
+a ``delete`` entry carries the id of the entry it removes (removed at once).
+
+Embed markup: ``#wpcom-liveblog-container`` *and* the ``liveblog_settings`` script object with
+a numeric ``post_id`` (an empty container alone, as on nypost.com articles, is not a liveblog).
+The API is the page's own site (``/wp-json/liveblog/v1/<post id>/…``): the one platform whose
+host comes from the page URL the operator configured, never from ``liveblog_settings``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from crawler.extractors.base import xp
+from crawler.extractors.page import Page
+from crawler.extractors.platforms.base import (
+    EmbedRef,
+    Platform,
+    make_entry,
+    need,
+    ordered,
+    when,
+)
+from crawler.items import EntryItem
+
+_SETTINGS_RE = re.compile(r"liveblog_settings\s*=\s*(\{.*?\})\s*;", re.DOTALL)
+_POST_RE = re.compile(r'"post_id"\s*:\s*"?(\d{1,20})"?')
+PREFIX = "/wp-json/liveblog/v1/"
+FAR_FUTURE = 2**31 - 1
+
+
+class WordPressLiveblog(Platform):
+    name = "wordpress"
+    description = "WordPress Liveblog plugin (Automattic) REST API on the page's own site"
+    claims = "#wpcom-liveblog-container with a liveblog_settings script (post_id)"
+    marker = b"wpcom-liveblog-container"
+    formats = "documented (plugin source); mock REST responses seen"
+    incremental = "entries/<since timestamp>/<end>/"
+
+    def detect(self, page: Page) -> EmbedRef | None:
+        if not page.has("liveblog_settings"):
+            return None
+        if not xp("//*[@id='wpcom-liveblog-container']")(page.doc):
+            return None
+        for script in xp("//script[contains(., 'liveblog_settings')]/text()")(page.doc):
+            post_id = _post_id(str(script))
+            if post_id:
+                parts = urlsplit(page.url)
+                origin = f"{parts.scheme}://{parts.netloc}"
+                return EmbedRef(self.name, post_id, (("origin", origin),))
+        return None
+
+    def allows(self, url: str, page_url: str) -> bool:
+        """Only the page's own origin (scheme, host and port), only the plugin's namespace."""
+        a, b = urlsplit(url), urlsplit(page_url)
+        same = (a.scheme, a.netloc) == (b.scheme, b.netloc) and a.scheme in ("http", "https")
+        return same and a.path.startswith(PREFIX)
+
+    def endpoint(self, ref: EmbedRef, since: str | None = None) -> str:
+        base = f"{ref.param('origin')}{PREFIX}{ref.id}/"
+        if since:
+            return f"{base}entries/{int(since)}/{FAR_FUTURE}/"
+        return f"{base}get-entries/1/0-0"
+
+    def parse(self, data: Any, page_url: str) -> list[EntryItem]:
+        rows = data if isinstance(data, list) else need(data, dict, "the response", self.name)
+        if isinstance(rows, dict):
+            rows = need(rows.get("entries"), list, "'entries'", self.name)
+        entries = []
+        for row in rows:
+            need(row, dict, "an entry", self.name)
+            css = str(row.get("css_classes") or "").split()
+            authors = row.get("authors") if isinstance(row.get("authors"), list) else []
+            author = authors[0].get("name", "") if authors and isinstance(authors[0], dict) else ""
+            entries.append(
+                make_entry(
+                    str(row.get("id") or ""),
+                    page_url,
+                    body_html=str(row.get("render") or row.get("content") or ""),
+                    published=when(row.get("entry_time") or row.get("timestamp")),
+                    updated=when(row.get("timestamp")) if row.get("type") == "update" else None,
+                    pinned=bool(row.get("key_event")) or "type-key" in css,
+                    author=str(author),
+                    deleted=row.get("type") == "delete",
+                )
+            )
+        return ordered([e for e in entries if e.key])
+
+
+def _post_id(script: str) -> str:
+    match = _SETTINGS_RE.search(script)
+    if match:
+        try:
+            value = json.loads(match.group(1)).get("post_id")
+        except (ValueError, AttributeError):
+            value = None
+        if value is not None and str(value).isdigit():
+            return str(value)
+    hit = _POST_RE.search(script)
+    return hit.group(1) if hit else ""

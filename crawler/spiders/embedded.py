@@ -1,0 +1,144 @@
+"""The spider's hook for liveblogs embedded from a platform (crawler/extractors/platforms).
+
+Two cases reach :func:`poll_embedded`:
+
+- the response *is* the platform's payload (EmbedMiddleware replaced the poll request with the
+  stored endpoint): parse it;
+- the response is the page: if it embeds a platform liveblog, fetch the platform's endpoint in
+  the same poll, parse it, and record the embed for the next polls (``item.embed``).
+
+A problem with the embed (two embeds, a forced platform that is absent, a refused host) or
+with the payload (not JSON, not the platform's shape, an HTTP error) fails the poll with one
+specific sentence; a failed poll changes no stored entry.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import scrapy
+from scrapy.http import Response, TextResponse
+
+from crawler import meta
+from crawler.extractors.page import Page
+from crawler.extractors.platforms import (
+    PLATFORM_NAMES,
+    EmbedError,
+    EmbedRef,
+    PayloadError,
+    endpoint_url,
+    find_embed,
+    has_marker,
+    parse_payload,
+)
+from crawler.items import EmbeddedSource, PollItem
+from crawler.store.db import utcnow
+
+logger = logging.getLogger(__name__)
+
+
+async def poll_embedded(spider: scrapy.Spider, response: Response, item: PollItem) -> bool:
+    """True when this poll was an embedded platform's (done, ok or error); False: the page is
+    an ordinary page for the usual extraction."""
+    info = response.meta
+    embed: EmbeddedSource | None = info.get(meta.EMBED)
+    if embed is not None:
+        # The archive keeps pages for re-extraction (tickerwatch reextract), which reads markup:
+        # neither a platform's payload nor a page whose entries live elsewhere is kept.
+        item.raw = None
+        _read_payload(response, item, embed, info[meta.SOURCE_URL])
+        return True
+    # The page itself: from here on the stored embed follows what it says (when there is one
+    # to replace or clear; a page that never embedded anything costs no write).
+    item.page_read = item.state.embed is not None
+    site = info.get(meta.SITE)
+    if info.get(meta.SELECTORS) or (site and site not in PLATFORM_NAMES):
+        return False
+    if not isinstance(response, TextResponse) or not (site or has_marker(response.body)):
+        return False
+    item.page_read = True
+    try:
+        found = embed_of(response, site)
+    except EmbedError as error:
+        item.status, item.error = "error", str(error)
+        return True
+    if found is None:
+        return False
+    ref, endpoint, url = found
+    item.raw = None  # see above: re-extracting this page would not find the platform's entries
+    request = endpoint_request(url, response)
+    try:
+        payload = await spider.crawler.engine.download_async(request)
+    except Exception as error:  # refused by the network policy, DNS, timeout
+        item.status, item.error = "error", f"{ref.label}: {endpoint}: {error}"
+        return True
+    embed = EmbeddedSource(ref.platform, ref.id, endpoint, utcnow())
+    logger.debug("%s embeds %s -> %s", item.source_url, ref.label, endpoint)
+    _read_payload(payload, item, embed, info[meta.SOURCE_URL])
+    if item.status != "error":
+        item.embed = embed
+        # The next polls ask the endpoint with these validators, and compare its bytes.
+        item.etag = _header(payload, b"ETag")
+        item.last_modified = _header(payload, b"Last-Modified")
+        item.body_hash = _hash(payload.body)
+    return True
+
+
+def embed_of(response: TextResponse, site: str | None) -> tuple[EmbedRef, str, str] | None:
+    """The page's embed: (reference, endpoint as stored, URL to fetch), or None; EmbedError
+    for two embeds, a forced platform that is absent or a refused endpoint."""
+    ref = find_embed(Page(response.body, response.url, encoding=response.encoding), site)
+    if ref is None:
+        return None
+    source = response.meta.get(meta.SOURCE_URL) or response.url
+    return (ref, *endpoint_url(ref, source))
+
+
+def endpoint_request(url: str, page: Response) -> scrapy.Request:
+    """The request for a platform endpoint found in ``page``: content-supplied (the network
+    policy judges it against the page), no redirects, the page's timeout and User-Agent."""
+    info = page.meta
+    out = {
+        meta.ORIGIN: info.get(meta.SOURCE_URL) or page.url,
+        meta.UNTRUSTED: True,
+        "dont_redirect": True,
+        "handle_httpstatus_list": info.get("handle_httpstatus_list"),
+    }
+    for key in ("download_timeout", meta.ORIGIN_IP):  # ORIGIN_IP: where the page came from
+        if info.get(key) is not None:
+            out[key] = info[key]
+    request = scrapy.Request(url, dont_filter=True, meta=out)
+    if page.request is not None and page.request.headers.get(b"User-Agent"):
+        request.headers[b"User-Agent"] = page.request.headers[b"User-Agent"]
+    return request
+
+
+def _read_payload(response: Response, item: PollItem, embed: EmbeddedSource, page: str) -> None:
+    where = f"{embed.platform} liveblog {embed.ref}"
+    if response.status == 304:
+        item.status = "not_modified"
+        return
+    if not 200 <= response.status < 300:
+        item.status, item.error = "error", f"{where}: {embed.endpoint}: HTTP {response.status}"
+        return
+    try:
+        item.entries = parse_payload(embed.platform, response.body, page)
+    except PayloadError as error:
+        item.status, item.error = "error", f"{where}: {error}"
+        item.entries = []
+        return
+    item.strategy = embed.platform
+    item.dom_count = sum(1 for e in item.entries if not e.deleted)
+    if not item.entries:
+        item.error = f"{where}: the platform lists no entries"
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
+def _hash(body: bytes) -> str:
+    import xxhash
+
+    return xxhash.xxh3_128_hexdigest(body)
