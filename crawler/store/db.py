@@ -206,6 +206,14 @@ class Store:
             rows = conn.execute(sql, (source_id, json.dumps(keys)))
         return {row[1]: StoredEntry._make(row) for row in rows}
 
+    def bodies(self, conn: sqlite3.Connection, ids: list[int]) -> dict[int, str]:
+        """The stored bodies of entry ``ids`` (the few a rename check compares)."""
+        rows = conn.execute(
+            "SELECT id, body FROM entries WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(ids),),
+        )
+        return {row[0]: row[1] or "" for row in rows}
+
     def pending_removals(self, conn: sqlite3.Connection, source_id: int) -> dict[str, StoredEntry]:
         """The live entries that were missing on the last poll (what an unchanged poll advances)."""
         # The WHERE of the partial index entries_pending (schema v5), so SQLite uses it.

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from crawler.diff.entries import REMOVAL_AFTER, DiffResult, diff_entries
 from crawler.diff.health import adapter_of, condition, episode, extraction_concern
+from crawler.diff.renames import follow_renames
 from crawler.diff.words import revision_text, summary
 from crawler.items import Development, EntryItem, PollItem, RecordedPoll
 from crawler.store.archive import keep_page
@@ -56,6 +57,8 @@ def record_poll(store: Store, item: PollItem) -> RecordedPoll:
             last_healthy_count=healthy_before,
             allow_removals=item.kind == "liveblog" and concern is None,
         )
+        if item.kind == "liveblog" and concern is None:
+            follow_renames(result, stored, item.entries, lambda ids: store.bodies(conn, ids))
         status = result.status
         error = result.warning if status != "ok" else None
         if status == "ok" and concern is not None:
@@ -226,6 +229,12 @@ def _apply(conn, source_id, poll_id, item, stored, developments: list[Developmen
             change = summary(
                 revision_text(*(before or ("", ""))), revision_text(entry.title, entry.body)
             )
+            if old.key != entry.key:  # re-keyed by the publisher (crawler/diff/renames.py)
+                conn.execute(
+                    "UPDATE entries SET key = ?, raw_hash = ?, position = ?, pinned = ?, "
+                    "missing_polls = 0, scrolled_out_at = NULL, last_seen_at = ? WHERE id = ?",
+                    (entry.key, entry.raw_hash, entry.position, int(entry.pinned), now, old.id),
+                )
             conn.execute(
                 "UPDATE entries SET title = ?, body = ?, content_hash = ?, revision = ?, url = ?, "
                 "published_at = ?, updated_at = ?, author = ?, match_minute = ? WHERE id = ?",
