@@ -51,8 +51,11 @@ ZONES: dict[str, str] = {
     "TRT": "Europe/Istanbul",
     "BRT": "America/Sao_Paulo",
 }
-# A match minute: "95'", "45+2'", "90+4’" (typographic apostrophe or prime).
-_MINUTE_RE = re.compile(r"(?<![\w.:+])(?P<m>\d{1,3})(?:\s*\+\s*(?P<x>\d{1,2}))?\s*['’′](?!\w)")
+# A match minute: "95'", "45+2'", "90+4’" (typographic apostrophe or prime), "90'+3".
+_MINUTE_RE = re.compile(
+    r"(?<![\w.:+])(?P<m>\d{1,3})(?:\s*\+\s*(?P<x>\d{1,2}))?\s*['’′]"
+    r"(?:\s*\+\s*(?P<y>\d{1,2})(?!\d))?(?!\w)"
+)
 _NUM = r"(?P<n>\d+|an?|one|einer?|einem)"
 _RELATIVE = [
     (rf"\b{_NUM}\s*(?P<u>s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?)\s+ago\b", "en"),
@@ -143,7 +146,8 @@ def read_printed(text: str, *, year: int | None = None) -> Printed:
         return Printed(day=day, clock=clock, zone=zone, span=span)
     m = _MINUTE_RE.search(rest)
     if m and int(m.group("m")) <= 130:
-        minute = m.group("m") + (f"+{m.group('x')}" if m.group("x") else "")
+        extra = m.group("x") or m.group("y")
+        minute = m.group("m") + (f"+{extra}" if extra else "")
         return Printed(day=day, minute=minute, span=m.span())
     ago = read_relative(rest)
     return Printed(day=day, ago=ago)
@@ -183,14 +187,33 @@ def read_relative(text: str) -> timedelta | None:
     return None
 
 
+_SECOND, _MINUTE, _HOUR, _DAY = (timedelta(seconds=n) for n in (1, 60, 3600, 86400))
+# Unit words by prefix, first match wins ("saniye" is seconds, "saat" hours, "dakika" minutes).
+_UNITS = (
+    ("san", _SECOND),
+    ("sn", _SECOND),
+    ("sek", _SECOND),
+    ("sec", _SECOND),
+    ("seg", _SECOND),
+    ("sa", _HOUR),
+    ("std", _HOUR),
+    ("stu", _HOUR),
+    ("s", _SECOND),
+    ("dk", _MINUTE),
+    ("dak", _MINUTE),
+    ("m", _MINUTE),
+    ("h", _HOUR),
+    ("godz", _HOUR),
+    ("ore", _HOUR),
+    ("ora", _HOUR),
+)
+
+
 def _unit(unit: str) -> timedelta:
-    if unit.startswith(("d", "tag", "jour", "gi", "gün", "dz")):
-        return timedelta(days=1)
-    if unit.startswith(("h", "std", "stu", "ore", "ora", "godz", "sa")):
-        return timedelta(hours=1)
-    if unit.startswith(("m", "dk", "dak")):
-        return timedelta(minutes=1)
-    return timedelta(seconds=1)
+    for prefix, delta in _UNITS:
+        if unit.startswith(prefix):
+            return delta
+    return _DAY  # d, day, tag, jour, día, dia, giorni, dni, dzień, gün
 
 
 def read_day(text: str, *, year: int | None = None) -> tuple[date | None, tuple[int, int] | None]:
