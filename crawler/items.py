@@ -154,7 +154,8 @@ class PollItem:
 
     source_url: str
     kind: str  # "liveblog" or "feed"
-    status: str = "ok"  # ok | not_modified | error | suspicious (the last is decided by the diff)
+    # ok | not_modified | error | suspicious (decided by the diff, or by the spider for a cut page)
+    status: str = "ok"
     source_name: str | None = None
     http_status: int | None = None
     error: str | None = None

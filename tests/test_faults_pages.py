@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from tests.daemon_process import liveblog_page
 from tests.faultkit import compare, fault_env, faults, last_poll, poll, record, rows
 from tests.faultkit import snapshot as snap
 from tests.faultserver import Reply
@@ -168,3 +169,35 @@ def test_a_raw_nul_in_a_title_is_dropped_not_replaced(faults, db_path):
     found = titles(db_path, url)
     record("content: raw NUL in a title", lost=sum("\ufffd" in t for t in found))
     assert found == ["Meldung 1", "Meldung 2", "Meldung 3"], found
+
+
+# tagesschau markup (tests/daemon_process.py): entry bodies come from the page, newest first.
+TICKER = [(f"e{i}", f"Meldung {i}", f"Ein langer Text der Meldung {i}, " * 8) for i in range(1, 6)]
+
+
+@pytest.mark.parametrize("where", ["Meldung 1, ", "Meldung 3, "], ids=["last entry", "middle"])
+def test_a_cut_off_page_is_suspicious_and_revises_nothing(faults, db_path, where):
+    page = liveblog_page(TICKER)
+    url = faults.route("/newsticker/liveblog-cut-100.html", page, headers=HTML)
+    assert poll(db_path, url).returncode == 0
+    before = snap(db_path, url)
+    assert len(before) == 5
+    body = page.encode("utf-8")
+    at = body.index(f"Text der {where}".encode()) + 30  # inside that entry's body text
+    faults.route("/newsticker/liveblog-cut-100.html", body[:at], headers=HTML)
+    result = poll(db_path, url)
+    status, error = last_poll(db_path, url)
+    after = snap(db_path, url)
+    damage = compare(before, after)
+    revised = sum(1 for k, v in after.items() if k in before and v[2] != before[k][2])
+    record(f"content: page cut off in {where!r}", **dict(damage, lost=damage["lost"] + revised))
+    assert status == "suspicious" and "incomplete document" in (error or ""), (status, error)
+    assert after == before and not rows(db_path, "SELECT * FROM events WHERE event != 'new'")
+    assert result.returncode == 0 and "incomplete document" in result.stderr
+    # The cut page's hash is not kept (served again, it is judged again, not "unchanged");
+    # the whole page again is the page as stored: nothing to report.
+    assert poll(db_path, url).returncode == 0 and last_poll(db_path, url)[0] == "suspicious"
+    faults.route("/newsticker/liveblog-cut-100.html", page, headers=HTML)
+    again = poll(db_path, url)
+    assert again.returncode == 0 and "NEW" not in again.stdout and "CHANGED" not in again.stdout
+    assert last_poll(db_path, url)[0] != "suspicious" and snap(db_path, url) == before

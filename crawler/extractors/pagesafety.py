@@ -32,6 +32,28 @@ def not_a_page(content_type: str | None, body: bytes) -> str | None:
     return None
 
 
+# How far from the end a complete page closes its body or html element (trailing scripts and
+# comments after </html> are common; a cut page has neither closing tag anywhere near the end).
+_TAIL_BYTES = 65_536
+
+
+def looks_cut(body: bytes) -> str | None:
+    """Why a 200 page is a document cut off mid-way (a Content-Length that matches a truncated
+    render, a proxy that gave up), else None. Such a page must not revise any entry: the entry
+    at the cut would be stored with half its text.
+
+    A page that opens ``<body>`` or ``<html>`` and closes neither is incomplete. Every real
+    liveblog closes both; a fragment without either tag is not judged.
+    """
+    head = body[:_TAIL_BYTES].lower()
+    if b"<body" not in head and b"<html" not in head:
+        return None
+    tail = body[-_TAIL_BYTES:].lower()
+    if b"</body" in tail or b"</html" in tail:
+        return None
+    return f"incomplete document: no </body> or </html> after {len(body)} bytes (cut off)"
+
+
 def too_complex(text: str | bytes) -> str | None:
     """Why ``text`` must not be extracted at all (cheap: one C-speed count), else None."""
     if len(text) <= MAX_TAGS:  # fewer characters than the limit: cannot hold more tags

@@ -13,7 +13,12 @@ from w3lib.http import basic_auth_header
 from crawler import meta
 from crawler.extractors import extract_liveblog
 from crawler.extractors.lifecycle import page_signals
-from crawler.extractors.pagesafety import not_a_page, parser_gave_up, too_complex
+from crawler.extractors.pagesafety import (
+    looks_cut,
+    not_a_page,
+    parser_gave_up,
+    too_complex,
+)
 from crawler.feeds.articles import extract_article
 from crawler.feeds.hublinks import extract_links
 from crawler.feeds.parse import looks_like_feed, parse_feed
@@ -193,6 +198,10 @@ class PollSpider(scrapy.Spider):
         problem = not_a_page(ctype, response.body)
         if problem or not isinstance(response, TextResponse):
             item.status, item.error = "error", problem or f"not an HTML page ({ctype or 'unknown'})"
+            return
+        problem = looks_cut(response.body)
+        if problem:  # suspicious: nothing is compared, so no entry is revised from half a page
+            item.status, item.error = "suspicious", problem
             return
         # Declared UTF-8 (nearly every news site) is parsed from the bytes: no decode+encode.
         utf8 = response.encoding == "utf-8"

@@ -36,6 +36,11 @@ def record_poll(store: Store, item: PollItem) -> RecordedPoll:
             return RecordedPoll(poll_id, source_id, name, item.status, warning=item.error)
         if item.status == "not_modified":
             return _record_unchanged(store, conn, source_id, name, item, now)
+        if item.status == "suspicious":  # the spider saw a cut-off page: compare nothing
+            poll_id = _insert_poll(conn, source_id, item, item.status, now, error=item.error)
+            return RecordedPoll(
+                poll_id, source_id, name, item.status, warning=item.error, found="a cut-off page"
+            )
 
         feed_keys = [e.key for e in item.entries] if item.kind == "feed" else []
         stored = store.stored_entries(conn, source_id, feed_keys or None)
