@@ -68,7 +68,7 @@ _BY_LANG = {
 
 def page_zone(page: Page) -> tzinfo | None:
     """The zone the site prints its clocks in, as far as language and country tell."""
-    if page.has(" Uhr"):
+    if b" Uhr" in page.time_words:
         return BERLIN
     for host in page.hosts:
         tld = host.rsplit(".", 1)[-1]
@@ -83,7 +83,7 @@ def page_zone(page: Page) -> tzinfo | None:
 
 def reference_time(page: Page) -> datetime | None:
     """The newest instant the page's entries can have (see the module docstring)."""
-    if page.has("Stand") or page.has("pdated") or page.has("Aktualisiert"):
+    if page.time_words - {b" Uhr"}:
         for text in page.select(_DATELINE):
             stand = parse_stand(str(text))
             if stand is not None:
@@ -94,7 +94,7 @@ def reference_time(page: Page) -> datetime | None:
                 when = parse_iso(str(obj.get(name) or ""))
                 if when is not None:
                     return when
-    zone = page_zone(page) or UTC
+    zone = page.zone or UTC
     for name in _META:
         for value in page.select(
             f"/html/head/meta[@property='{name}' or @name='{name}' or @itemprop='{name}']/@content"

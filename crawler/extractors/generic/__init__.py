@@ -17,7 +17,6 @@ from crawler.extractors.generic.entries import resolve_dates, with_offset_zone
 from crawler.extractors.generic.layout import Layout, Scan, find_layout, follow
 from crawler.extractors.generic.signals import LiveSignal, strong_signal, weak_signal
 from crawler.extractors.page import Page
-from crawler.extractors.pagetime import page_zone
 
 __all__ = ["GenericExtractor", "GenericResult", "LiveSignal"]
 
@@ -71,7 +70,7 @@ class GenericExtractor:
 
     @staticmethod
     def zone(page: Page, reference: datetime | None) -> tzinfo:
-        return page_zone(page) or with_offset_zone(reference) or UTC
+        return page.zone or with_offset_zone(reference) or UTC
 
     @staticmethod
     def strong_signal(page: Page, *, declared: bool = False) -> LiveSignal | None:

@@ -16,6 +16,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 import xxhash
@@ -110,7 +111,7 @@ class Layout:
 
 def find_layout(page: Page, year: int | None, scan: Scan) -> tuple[Layout | None, str]:
     """The best entry layout of ``page``, or None with a reason."""
-    amp = xp(_AMP_ITEMS)(page.doc)
+    amp = xp(_AMP_ITEMS)(page.doc) if page.has("amp-live-list") else None
     if amp:
         return _amp(amp, scan), ""
     groups = _vote(page)
@@ -195,8 +196,13 @@ def _outside_content(node: Any) -> bool:
 
 def _base_tokens(node: Any) -> frozenset[str]:
     """Class tokens without BEM modifiers and without digits (ids, counters)."""
+    return _tokens_of(node.get("class") or "")
+
+
+@lru_cache(maxsize=4096)
+def _tokens_of(classes: str) -> frozenset[str]:
     out = set()
-    for token in (node.get("class") or "").split():
+    for token in classes.split():
         base = token.split("--")[0]
         if base and not any(ch.isdigit() for ch in base):
             out.add(base)

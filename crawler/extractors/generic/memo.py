@@ -37,7 +37,11 @@ class Cached:
     found: FoundTime
 
     def draft(self) -> Draft:
-        return Draft(replace(self.entry, filled=set()), self.found)
+        """A fresh copy: dates, keys and the merge write to the entry of this poll."""
+        entry = object.__new__(RawEntry)
+        entry.__dict__.update(self.entry.__dict__)
+        entry.filled = set()
+        return Draft(entry, self.found)
 
 
 def recipe_for(url: str) -> Recipe | None:
