@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import tzinfo
 
 from crawler.diff.words import Piece, revision_text, summary, word_diff
-from crawler.text.terminal import entry_text, safe_for_log
+from crawler.text.terminal import entry_text, safe_lines
 from scheduler.atom import diff_html, paragraphs
 from scheduler.display import show_time
 
@@ -104,7 +104,7 @@ def _safe(row: dict) -> dict:
     clean = dict(row)
     for name in ("title", "body", "old_title", "old_body", "key", "url"):
         if clean.get(name):
-            clean[name] = "\n".join(safe_for_log(line) for line in clean[name].split("\n"))
+            clean[name] = safe_lines(clean[name])
     return clean
 
 

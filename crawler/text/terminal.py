@@ -39,6 +39,11 @@ def safe_for_log(text: str, limit: int | None = None) -> str:
 LINE_TEXT = 80  # characters of the body that name an entry without a title
 
 
+def safe_lines(text: str | None) -> str:
+    """``safe_for_log`` line by line: paragraphs stay on lines of their own (history, digest)."""
+    return "\n".join(safe_for_log(line) for line in (text or "").split("\n"))
+
+
 def entry_text(title: str | None, body: str | None, limit: int = LINE_TEXT) -> str:
     """What names an entry in a line: its title, else the start of its cleaned body.
 

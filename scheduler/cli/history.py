@@ -12,15 +12,10 @@ import click
 
 from crawler.diff.words import Piece, changed, marked, revision_text, summary, word_diff
 from crawler.store.queries import entry_history, entry_keys
-from crawler.text.terminal import json_line, safe_for_log
+from crawler.text.terminal import json_line, safe_for_log, safe_lines
 from scheduler.cli.reading import check_source, open_readonly
 from scheduler.cli.tables import resolve_tz, tz_option
 from scheduler.display import show_time
-
-
-def safe_lines(text: str) -> str:
-    """Scraped text made safe line by line: paragraphs stay on lines of their own."""
-    return "\n".join(safe_for_log(line) for line in text.split("\n"))
 
 
 def coloured(pieces: list[Piece]) -> str:
