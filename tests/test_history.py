@@ -89,3 +89,11 @@ def test_history_of_an_edited_real_liveblog(server, db_path):
     assert poll.stdout.rstrip().endswith('+5 words: "… Correction: the figure was 302."')
     shown = CliRunner().invoke(main, ["--db", str(db_path), "history", url.split("//")[1], "70"])
     assert "  {+Correction: the figure was 302.+}" in shown.output.splitlines()
+
+
+def test_a_terminal_gets_colours_instead_of_marks():
+    from scheduler.cli.history import coloured
+
+    shown = coloured(word_diff("drei Verletzte", "vier Verletzte"))
+    assert "\x1b[31m" in shown and "\x1b[32m" in shown and "[-" not in shown
+    assert "drei" in shown and "vier" in shown

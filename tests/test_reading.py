@@ -138,3 +138,16 @@ def test_readers_never_create_a_database(tmp_path, command):
     result = CliRunner().invoke(main, [*command, "--db", str(absent)])
     assert result.exit_code == 1 and f"no database at {absent}" in result.output
     assert list(tmp_path.iterdir()) == []
+
+
+def test_json_lines_escape_what_could_forge_a_line_or_drive_a_terminal():
+    from crawler.text.terminal import json_line
+
+    line = json_line({"title": "Kiew \u202eevil\u2028next \x85 \x1b[2J ü"})
+    assert "\\u202e" in line and "\\u2028" in line and "\\u0085" in line and "\\u001b" in line
+    assert "ü" in line and json.loads(line)["title"].endswith("ü")
+
+
+def test_local_zone_is_accepted(polled):
+    result = cli(polled["db"], "entries", "--tz", "local", "--limit", "1")
+    assert result.exit_code == 0 and result.output.splitlines()[1].startswith("2024-05-25 ")
