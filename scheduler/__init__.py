@@ -1,1 +1,5 @@
-"""Tickerwatch's daemon side: the poll engine, the command line, configuration and scheduling."""
+"""Tickerwatch's service side: the poll engine (one long-lived crawler), the daemon and its
+scheduling, notifications, the command line (``cli/``) and the sources file (``config/``).
+
+May import anything in ``crawler``; nothing in ``crawler`` imports it.
+"""

@@ -1,6 +1,6 @@
 """The import layering of docs/architecture.md, read from the source with the standard ``ast``.
 
-scheduler → crawler, never back. Inside crawler: the Scrapy components (spiders, pipelines,
+scheduler → crawler, never back; scheduler.config imports no other part of scheduler. Inside crawler: the Scrapy components (spiders, pipelines,
 middlewares, extensions) and the modules beside them may import anything below them; the stages
 (extractors, feeds, diff, store, net) only the shared types and text (store also the diff);
 items, memo and meta only text; text nothing of crawler. No import cycles; no SQL outside
@@ -92,6 +92,17 @@ def test_crawler_never_imports_the_scheduler() -> None:
         if m.startswith("crawler")
         for t in ts
         if t.startswith("scheduler")
+    ]
+    assert wrong == []
+
+
+def test_the_sources_file_package_imports_only_crawler() -> None:
+    wrong = [
+        f"{m} -> {t}"
+        for m, ts in _graph().items()
+        if m.startswith("scheduler.config")
+        for t in ts
+        if t.startswith("scheduler") and not t.startswith("scheduler.config")
     ]
     assert wrong == []
 

@@ -1,7 +1,11 @@
 """Liveblog entry extraction: structured data, site adapters and a generic heuristic.
 
 Public entry point: :func:`extract_liveblog` (see ``extract.py``); the extractor list and
-``describe_sites`` live in ``registry.py``; the result types in ``base.py``.
+``describe_sites`` live in ``registry.py``; the result types in ``base.py``; one module per
+site adapter (pure data), the generic heuristic in ``generic/``.
+
+May import ``crawler.items``, ``crawler.memo`` and ``crawler.text``; never the store, the
+feeds, spiders or pipelines.
 """
 
 from crawler.extractors.base import Extraction

@@ -1,4 +1,5 @@
-"""Text primitives shared by every stage: HTML cleaning, timestamps, URLs, terminal-safe strings.
+"""Text primitives shared by every stage: HTML cleaning, timestamps and printed clocks, URLs,
+terminal-safe strings.
 
 The bottom layer: imports nothing else of ``crawler``.
 """

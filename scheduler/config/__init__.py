@@ -1,4 +1,6 @@
-"""The sources file: types and reading (``model``), validation rules, editing, line index, durations.
+"""The sources file: its types (``model``), reading it (``reading.load_config``), the
+validation rules (``rules``), editing it (``edit``), the line index for error messages
+(``lines``) and durations.
 
-May import ``crawler`` (for names and extractor lists); never the daemon or the CLI.
+May import ``crawler`` (the URL policy, default source names); never the rest of ``scheduler``.
 """
