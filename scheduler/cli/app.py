@@ -25,8 +25,8 @@ from scheduler.cli import sites as cli_sites
 from scheduler.cli import sources as cli_sources
 from scheduler.cli import watch as cli_watch
 from scheduler.cli.guards import GuardedGroup
+from scheduler.cli.options import json_option, resolve_tz, source_option, tz_option
 from scheduler.cli.reading import check_source, open_readonly, why_empty
-from scheduler.cli.tables import resolve_tz, tz_option
 from scheduler.cli.urls import check_urls
 from scheduler.cli.views import entries_table
 from scheduler.config.durations import parse_duration
@@ -105,7 +105,7 @@ def poll(
 
 
 @main.command()
-@click.option("--source", help="Only this source (by name).")
+@source_option
 @click.option("--since", help="Only entries newer than this, e.g. 30m, 2h, 1d.")
 @click.option("--search", help="Full-text search over titles and bodies.")
 @click.option("--limit", type=int, default=None, help="At most this many entries.")
@@ -116,6 +116,7 @@ def poll(
     default="table",
     show_default=True,
 )
+@json_option("The same as --format json.")
 @tz_option
 @click.pass_obj
 def entries(
@@ -125,9 +126,11 @@ def entries(
     search: str | None,
     limit: int | None,
     fmt: str,
+    as_json: bool,
     tz_name: str,
 ) -> None:
     """What is stored, newest first."""
+    fmt = "json" if as_json else fmt
     store = open_readonly(obj["db"])
     zone = resolve_tz(tz_name)
     check_source(store, source)

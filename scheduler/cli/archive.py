@@ -12,6 +12,7 @@ import click
 from crawler.store.archive import archive_stats, page_at, prune, source_id_named
 from crawler.store.db import Store
 from crawler.text.terminal import safe_for_log
+from scheduler.cli.options import json_option
 from scheduler.config.durations import parse_duration
 from scheduler.config.model import DEFAULT_ARCHIVE_DAYS, ConfigError
 from scheduler.config.reading import load_config
@@ -116,7 +117,7 @@ def prune_command(obj: dict, days: float | None, config_path: Path | None) -> No
 
 
 @archive.command()
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per source.")
+@json_option("One JSON object per source.")
 @click.pass_obj
 def stats(obj: dict, as_json: bool) -> None:
     """Per source: pages kept, bytes stored, and bytes per poll since the oldest page."""

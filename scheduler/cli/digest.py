@@ -7,15 +7,15 @@ from datetime import UTC, datetime, timedelta
 import click
 
 from crawler.store.queries import developments
+from scheduler.cli.options import resolve_tz, source_option, tz_option
 from scheduler.cli.reading import check_source, open_readonly
-from scheduler.cli.tables import resolve_tz, tz_option
 from scheduler.config.durations import parse_duration
 from scheduler.digest import collect, html_digest, markdown
 from scheduler.display import show_time
 
 
 @click.command()
-@click.option("--source", help="Only this source (by name).")
+@source_option
 @click.option("--since", default="24h", show_default=True, help="The window, e.g. 2h, 1d.")
 @click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md", show_default=True)
 @tz_option

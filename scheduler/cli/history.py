@@ -13,8 +13,8 @@ import click
 from crawler.diff.words import Piece, changed, marked, revision_text, summary, word_diff
 from crawler.store.queries import entry_history, entry_keys
 from crawler.text.terminal import json_line, safe_for_log, safe_lines
+from scheduler.cli.options import json_option, resolve_tz, tz_option
 from scheduler.cli.reading import check_source, open_readonly
-from scheduler.cli.tables import resolve_tz, tz_option
 from scheduler.display import show_time
 
 
@@ -33,7 +33,7 @@ def _text(pieces: list[Piece], colour: bool) -> str:
 @click.command()
 @click.argument("name")
 @click.argument("key")
-@click.option("--json", "as_json", is_flag=True, help="The revisions and their diffs as JSON.")
+@json_option("The revisions and their diffs as JSON.")
 @tz_option
 @click.pass_obj
 def history(obj: dict, name: str, key: str, as_json: bool, tz_name: str) -> None:

@@ -15,13 +15,14 @@ from typing import Any
 import click
 
 from crawler.text.terminal import safe_for_log
+from scheduler.cli.options import json_option
 from scheduler.cli.urls import check_urls
 
 PREVIEW_CHARS = 160
 
 
 @click.command()
-@click.option("--json", "as_json", is_flag=True, help="One JSON array instead of the table.")
+@json_option("One JSON array instead of the table.")
 def sites(as_json: bool) -> None:
     """List the extractors in the order they run: structured data, site adapters, heuristic."""
     from crawler.extractors import describe_sites
@@ -48,7 +49,7 @@ def sites(as_json: bool) -> None:
     "--kind", type=click.Choice(["auto", "liveblog", "feed"]), default="auto", show_default=True
 )
 @click.option("--limit", type=click.IntRange(min=0), default=5, show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="The whole report as one JSON object.")
+@json_option("The whole report as one JSON object.")
 @click.option("--timeout", type=float, default=30.0, show_default=True, help="Seconds.")
 @click.pass_obj
 def inspect(

@@ -16,8 +16,8 @@ from crawler.store.queries import source_status
 from crawler.store.sources import forget_source
 from crawler.text.terminal import json_line, safe_for_log
 from scheduler.cli.daemon import config_option
+from scheduler.cli.options import json_option, resolve_tz, tz_option
 from scheduler.cli.reading import missing_db_message, open_readonly
-from scheduler.cli.tables import resolve_tz, tz_option
 from scheduler.cli.views import sources_table
 from scheduler.config.model import Config, ConfigError, default_config_path
 from scheduler.config.reading import load_config
@@ -52,7 +52,7 @@ def in_config(row: dict, config: Config | None) -> str:
 
 @click.command()
 @config_option
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per source.")
+@json_option("One JSON object per source.")
 @tz_option
 @click.pass_obj
 def sources(obj: dict, config_path: Path | None, as_json: bool, tz_name: str) -> None:

@@ -11,21 +11,10 @@ import shutil
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import tzinfo
 
 import click
 
-from scheduler.display import zone
-
 GAP = "  "
-
-tz_option = click.option(
-    "--tz",
-    "tz_name",
-    default="UTC",
-    show_default=True,
-    help="Show times in this zone: an IANA name (Europe/Berlin) or 'local'.",
-)
 
 
 @dataclass(frozen=True)
@@ -34,14 +23,6 @@ class Column:
     flex: int = 0  # share of the room left when the terminal is too narrow (0: never shrinks)
     middle: bool = False  # shortened in the middle (names, URLs) rather than at the end
     min_width: int = 12
-
-
-def resolve_tz(name: str) -> tzinfo:
-    """The zone behind ``--tz``; an unknown one is a usage error."""
-    try:
-        return zone(name)
-    except ValueError as error:
-        raise click.BadParameter(str(error), param_hint="--tz") from None
 
 
 def shorten(text: str, width: int, *, middle: bool = False) -> str:

@@ -12,8 +12,8 @@ from crawler.reporting import baseline_line, development_line
 from crawler.store.db import Store
 from crawler.store.queries import events_after, last_event_id, revision_pair, source_status
 from crawler.text.terminal import json_line, safe_for_log
+from scheduler.cli.options import json_option, resolve_tz, source_option, tz_option
 from scheduler.cli.reading import check_source, open_readonly
-from scheduler.cli.tables import resolve_tz, tz_option
 from scheduler.cli.views import status_table
 
 TAIL_EVERY = 0.5  # seconds between looks at the database
@@ -78,8 +78,8 @@ def _emit(row: dict, as_json: bool) -> None:
 
 
 @click.command()
-@click.option("--source", help="Only this source (by name).")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@source_option
+@json_option("One JSON object per line.")
 @click.option(
     "-n", "--lines", "count", type=click.IntRange(min=0), default=10, show_default=True,
     help="Show this many recent lines first.",
@@ -119,7 +119,7 @@ def tail(
 
 
 @click.command()
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per source.")
+@json_option("One JSON object per source.")
 @tz_option
 @click.pass_obj
 def status(obj: dict, as_json: bool, tz_name: str) -> None:
