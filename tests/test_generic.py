@@ -304,3 +304,30 @@ def test_the_memo_path_gives_what_a_fresh_extraction_gives(ld: bool) -> None:
     assert view(again) == view(fresh)
     assert len(again.entries) == 31 and again.strategy == fresh.strategy
     assert "Updated with a statement" in next(e for e in again.entries if e.key == "e-7").body_html
+
+
+def _teasers(n: int) -> str:
+    return "".join(
+        f'<article class="card"><a href="/news/{i}"><h3>Story number {i} about the city council'
+        f'</h3></a><time datetime="2025-01-0{1 + i}T10:00:00Z">Jan {1 + i}</time></article>'
+        for i in range(n)
+    )
+
+
+def test_a_teaser_list_on_an_article_is_not_a_liveblog() -> None:
+    """Six timed cards whose text is their link (a "latest news" box) and a "Live" menu link."""
+    page = (
+        "<html><head><title>Council approves cycle lanes</title></head><body>"
+        '<nav><a href="/live">Live</a></nav><article class="story"><h1>Council approves</h1>'
+        "<p>The council voted on Thursday to build twelve kilometres of cycle lanes.</p>"
+        f'</article><section class="latest">{_teasers(6)}</section></body></html>'
+    )
+    result = extract_liveblog(page, LOCAL_URL)
+    assert result.strategy is None, result.chosen_because
+
+
+def test_a_layout_modifier_naming_the_sidebar_does_not_hide_the_entries() -> None:
+    page = _timed_blocks("Liveticker: Wahl 2025").replace(
+        "<main>", '<main class="layout layout--with-sidebar has-sidebar">'
+    )
+    assert extract_liveblog(page, LOCAL_URL).strategy == "generic"

@@ -56,9 +56,13 @@ MIN_BLOCKS = 3
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _SKIP_TAGS = {"script", "style", "noscript", "template"}
 # Containers that hold comments, navigation or teasers: repeated timed blocks, never entries.
+# A class token or id names such a block when its BEM block part is one of these words
+# ("comments", "comments__list", "related-articles"); a modifier like "layout--with-sidebar"
+# or a word like "commentary" (sports commentary is a liveblog) does not.
 _NOT_CONTENT_RE = re.compile(
-    r"(?:^|[\s_-])(?:comments?|kommentare?|reply|replies|disqus|discussion|sidebar|teasers?|"
-    r"related|most-?read|navigation|newsletter|footer|breadcrumbs?)(?:$|[\s_-])",
+    r"(?:comments?|comment-(?:list|section|thread)s?|kommentare?|repl(?:y|ies)|disqus\w*|"
+    r"discussions?|sidebar|teasers?|related(?:-\w+)?|most-?read\w*|navigation|newsletter\w*|"
+    r"(?:site-|page-)?footer|breadcrumbs?|widget-area|secondary)",
     re.IGNORECASE,
 )
 # Siblings that end a flat entry: the ARD source line and footer, tag lists, share bars …
@@ -102,11 +106,13 @@ class Layout:
     timed: int
     dates: list[date | None] = field(default_factory=list)
     recipe: Recipe | None = None
+    text: int = 0  # median characters of non-link text per entry
 
     def strong(self) -> bool:
-        """A structure that makes a page a liveblog even on a weak live signal."""
+        """A structure that makes a page a liveblog even on a weak live signal: five entries,
+        half of them timed, with text of their own (a teaser list is mostly links)."""
         n = len(self.runs)
-        return n >= 5 and self.timed >= max(3, n // 2)
+        return n >= 5 and self.timed >= max(3, n // 2) and self.text >= MIN_TEXT
 
 
 def find_layout(page: Page, year: int | None, scan: Scan) -> tuple[Layout | None, str]:
@@ -136,7 +142,9 @@ def _amp(items: list[Any], scan: Scan) -> Layout:
     runs = [[m] for m in items if scan.text([m]) or scan.timed([m])]
     timed = sum(1 for r in runs if scan.timed(r))
     recipe = Recipe("", "", frozenset(), frozenset(), len(runs), amp=True)
-    return Layout(runs, False, f"{len(runs)} amp-live-list items", timed, recipe=recipe)
+    note = f"{len(runs)} amp-live-list items"
+    text = _median([scan.text(r) for r in runs])
+    return Layout(runs, False, note, timed, recipe=recipe, text=text)
 
 
 def follow(page: Page, recipe: Recipe, year: int | None, scan: Scan) -> Layout | None:
@@ -188,9 +196,11 @@ def _vote(page: Page) -> dict[tuple[Any, str], list[Any]]:
 
 def _outside_content(node: Any) -> bool:
     for el in (node, *node.iterancestors()):
-        label = f"{el.get('class') or ''} {el.get('id') or ''}"
-        if el.tag in ("nav", "footer") or (label.strip() and _NOT_CONTENT_RE.search(label)):
+        if el.tag in ("nav", "footer", "aside"):
             return True
+        for token in f"{el.get('class') or ''} {el.get('id') or ''}".split():
+            if _NOT_CONTENT_RE.fullmatch(token.split("__")[0]):
+                return True
     return False
 
 
@@ -274,7 +284,8 @@ def _kept(
     timed = sum(1 for r in kept if scan.timed(r))
     sig = tag + "".join("." + c for c in sorted(common))
     shape = "flat runs after" if flat else "repeated"
-    return Layout(kept, flat, f"{len(kept)} {shape} <{sig}> blocks, {timed} with a time", timed)
+    note = f"{len(kept)} {shape} <{sig}> blocks, {timed} with a time"
+    return Layout(kept, flat, note, timed, text=_median([scan.text(r) for r in kept]))
 
 
 def _flat_runs(members: list[Any], tag: str) -> list[list[Any]]:
