@@ -176,9 +176,12 @@ def _db_after_command(ctx: click.Context, _param: click.Parameter, value: Path |
         ctx.find_root().obj["db"] = value.absolute()
 
 
-# After every registration: each command also takes --db after its name (shown in its --help).
-for _command in main.commands.values():
-    _command.params.append(
+# Commands that never open the database (config edits, extractor listings, the demo's own).
+_NO_DB = {"check-config", "add", "remove", "sites", "inspect", "demo"}
+
+
+def _accept_db_after(command: click.Command) -> None:
+    command.params.append(
         click.Option(
             ["--db"],
             type=click.Path(dir_okay=False, path_type=Path),
@@ -188,6 +191,15 @@ for _command in main.commands.values():
             help="SQLite database (the same as --db before the command).",
         )
     )
+    for sub in getattr(command, "commands", {}).values():  # a group's subcommands too
+        _accept_db_after(sub)
+
+
+# After every registration: each command that reads or writes the database also takes --db
+# after its name, and shows it in its --help.
+for _name, _command in main.commands.items():
+    if _name not in _NO_DB:
+        _accept_db_after(_command)
 
 
 if __name__ == "__main__":  # pragma: no cover
