@@ -3,11 +3,12 @@
 A liveblog is hot for hours, quiet overnight and then closed for good. A source without a
 fixed ``every`` is polled at an effective interval between ``min_every`` and ``max_every``:
 
-- **hot**: from the observed gaps between new entries (their publication times where the page
-  gives plausible ones, else when we first saw them), smoothed as the median of the last
-  GAPS gaps, so one long pause or one burst does not swing it: poll twice per expected gap;
+- **hot**: from the observed gaps between new entries of the last hour (their publication
+  times where the page gives plausible ones, else when we first saw them), smoothed as the
+  median of the last GAPS gaps, so one long pause or one burst does not swing it: poll twice
+  per expected gap;
 - **quiet**: the longer nothing new has arrived, the longer the interval (a quarter of the
-  quiet time), up to ``max_every``;
+  quiet time), up to ``max_every``; right after a new entry, ``min_every`` again;
 - never below what the server says its response stays fresh for (``Cache-Control: max-age``,
   ``Expires``), unless that exceeds ``max_every``, the operator's own bound.
 
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import statistics
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -60,17 +61,17 @@ class Activity:
 
 
 def arrival_time(published: str | None, seen: float, previous_poll: float | None) -> float:
-    """When an entry arrived: its publication time, if plausible, else when we saw it.
+    """When an entry arrived: its publication time if plausible, else when we saw it.
 
-    Plausible means between the previous poll and now: a time from the future is a wrong
-    clock, and one from before the previous poll (an entry backdated, or one we could not see
-    then) would invent a gap the poll interval already hides.
+    Plausible means between the previous poll and now. A time from the future is a wrong
+    clock; one from before the previous poll (backdated, or a page whose times are not posting
+    times) would say the blog has been quiet while it was not.
     """
     when = epoch(published)
     if when is None or when > seen:
         return seen
     if previous_poll is not None and when < previous_poll:
-        return previous_poll
+        return seen
     return when
 
 
@@ -80,21 +81,25 @@ def pace(
     min_every: float,
     max_every: float,
 ) -> Pace:
-    """The effective interval from the arrivals so far, the quiet time and the server's hint."""
-    arrivals: Sequence[float] = list(activity.arrivals)
-    gaps = [max(b - a, 1.0) for a, b in zip(arrivals, arrivals[1:], strict=False)]
+    """The effective interval from the arrivals so far, the quiet time and the server's hint.
+
+    Half the typical gap of the last hour (so a blog that woke up after a night is judged by
+    tonight's rhythm, not yesterday's), and at least a quarter of the time since the last new
+    entry: right after an entry arrives that is min_every, and it grows while nothing does.
+    """
+    recent = [t for t in activity.arrivals if now - t <= HOT_WINDOW]
+    gaps = [max(b - a, 1.0) for a, b in zip(recent, recent[1:], strict=False)]
     typical = statistics.median(gaps[-GAPS:]) if gaps else None
-    last = arrivals[-1] if arrivals else None
+    last = activity.arrivals[-1] if activity.arrivals else None
     quiet = max(now - (last if last is not None else activity.watched_since), 0.0)
-    target = typical / POLLS_PER_GAP if typical is not None else max_every
-    if typical is None or quiet > typical:
-        target = max(target if typical is not None else 0.0, quiet * QUIET_FACTOR)
+    target = max((typical or 0.0) / POLLS_PER_GAP, quiet * QUIET_FACTOR)
     interval = min(max(target, min_every), max_every)
-    recent = [t for t in arrivals if now - t <= HOT_WINDOW]
-    if len(recent) >= 2 and typical is not None and quiet <= 2 * typical:
+    if typical is not None and quiet <= 2 * typical:
         reason = f"hot: {len(recent)} new in {span(now - recent[0])}"
     elif last is None:
         reason = f"quiet: nothing new in {span(quiet)} watched"
+    elif len(recent) == 1:
+        reason = f"woke: a new entry {span(quiet)} ago"
     else:
         reason = f"quiet {span(quiet)}"
     if activity.hint is not None and activity.hint > interval and interval < max_every:

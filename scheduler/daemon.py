@@ -77,6 +77,7 @@ class Daemon(ConfigReload):
         self.health = SourceHealth(self.streaks)  # one degraded warning per outage
         self.members: dict[str, SourceConfig] = {}  # liveblogs found by series hubs
         self.pacer = Pacer(lambda: self.store)  # sources without a fixed ``every``
+        self._fixed: dict[str, float] = {}  # fixed intervals status has been told
         self.running: dict[str, asyncio.Task] = {}
         self._stopping: asyncio.Event | None = None
         self._urgent = False
@@ -190,8 +191,6 @@ class Daemon(ConfigReload):
         streak = int(state.get("error_streak") or 0)
         self.streaks[source.name] = streak
         interval = self.pacer.place(source) if source.adaptive else source.every
-        if not source.adaptive:
-            set_pace(self.store, source.url, source.every, "fixed (every)")
         if interval is None:  # ended, grace over: not polled any more
             self._unschedule(source.name)
             set_next_due(self.store, source.url, None)
@@ -290,6 +289,12 @@ class Daemon(ConfigReload):
                     set_next_due(self.store, current.url, None)
                     return
                 interval = paced.interval
+            elif self._fixed.get(name) != interval:  # for status, once (the row exists now)
+                try:
+                    set_pace(self.store, current.url, interval, "fixed (every)")
+                    self._fixed[name] = interval
+                except sqlite3.Error as error:  # advisory, like the next due time
+                    logger.debug("pace of %s not stored: %s", name, error)
             delay = next_delay(interval, self.streaks[name], retry_after)
             self._arm(current, datetime.now(UTC) + timedelta(seconds=delay))
             self.health.after_poll(name, current.url, self.streaks[name], problem, delay)

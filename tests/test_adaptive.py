@@ -56,6 +56,13 @@ def test_quiet_sources_slow_down_with_the_quiet_time_up_to_max_every():
     assert ten_minutes.interval == 150.0 and ten_minutes.reason == "quiet 10 min"
 
 
+def test_a_blog_that_wakes_up_is_polled_at_min_every_at_once_then_backs_off():
+    woke = activity(0, 7200, 7260, 7320)  # last night's rhythm, then one entry just now
+    result = pace(woke, NOW, MIN, MAX)
+    assert (result.interval, result.reason) == (MIN, "woke: a new entry 0 s ago")
+    assert pace(woke, NOW + 600, MIN, MAX).interval == 150.0
+
+
 def test_a_source_with_nothing_new_yet_backs_off_from_when_it_was_first_watched():
     assert pace(activity(watched=0), NOW, MIN, MAX).interval == MIN
     later = pace(activity(watched=1200), NOW, MIN, MAX)
@@ -98,7 +105,7 @@ def test_arrival_is_the_publication_time_when_plausible():
     inside = datetime.fromtimestamp(NOW - 300, UTC).isoformat()
     assert arrival_time(inside, seen, previous) == NOW - 300
     before = datetime.fromtimestamp(NOW - 3600, UTC).isoformat()
-    assert arrival_time(before, seen, previous) == previous  # backdated: no invented gap
+    assert arrival_time(before, seen, previous) == seen  # backdated: it arrived now
     assert arrival_time(before, seen, None) == NOW - 3600  # the first poll: its real rhythm
 
 
