@@ -47,25 +47,50 @@ class ClockWatch:
         return jump if abs(jump) > self.threshold else 0.0
 
 
-def shift_jobs(scheduler, jump: float) -> dict[str, datetime]:
+def wall_offset() -> float:
+    """Wall minus monotonic time: constant while the wall clock runs true, moved by a jump.
+
+    The daemon notes it for every job it arms (``planned_on``), so that after a jump each job
+    is moved by what the clock did since *that job* was planned, not by the whole jump.
+    """
+    return time.time() - time.monotonic()
+
+
+def shift_jobs(
+    scheduler, jump: float, planned_on: dict[str, float] | None = None
+) -> dict[str, datetime]:
     """After a backward jump, move every pending job by ``jump`` seconds; returns the new times.
 
     A job that was due in 40 s of real time is still due in 40 s of real time afterwards.
-    Forward jumps return an empty dict (see the module docstring).
+    Forward jumps return an empty dict (see the module docstring). With ``planned_on`` (job id
+    → :func:`wall_offset` when it was armed), a job armed *after* the jump — a poll that was in
+    flight during it and re-armed itself on the new clock before this watcher looked — is left
+    alone instead of being moved a second time (it would then poll at once).
     """
     if jump >= 0:
         return {}
+    offset = wall_offset()
     moved: dict[str, datetime] = {}
     for job in scheduler.get_jobs():
         if job.next_run_time is None:  # paused
             continue
-        when = job.next_run_time + timedelta(seconds=jump)
+        shift = jump
+        if planned_on is not None and job.id in planned_on:
+            shift = offset - planned_on[job.id]
+            planned_on[job.id] = offset
+            if shift > -JUMP_THRESHOLD:  # already planned on the clock as it is now
+                continue
+        when = job.next_run_time + timedelta(seconds=shift)
         job.modify(next_run_time=when)
         moved[job.id] = when
     return moved
 
 
-async def keep_pace(scheduler_of: Callable[[], Any], every: float = 2.0) -> None:
+async def keep_pace(
+    scheduler_of: Callable[[], Any],
+    every: float = 2.0,
+    planned_on: dict[str, float] | None = None,
+) -> None:
     """The daemon's watcher task: check the clock every ``every`` seconds (monotonic sleep)."""
     watch = ClockWatch()
     while True:
@@ -74,7 +99,7 @@ async def keep_pace(scheduler_of: Callable[[], Any], every: float = 2.0) -> None
         scheduler = scheduler_of()
         if not jump or scheduler is None:
             continue
-        moved = shift_jobs(scheduler, jump)
+        moved = shift_jobs(scheduler, jump, planned_on)
         logger.warning(
             "wall clock jumped by %+.0fs; %s",
             jump,

@@ -26,7 +26,7 @@ from crawler.store.queries import schedule_state
 from crawler.store.sources import set_next_due, sync_source_name, unschedule_others
 from crawler.text.terminal import safe_for_log
 from scheduler.adaptive import Pace
-from scheduler.clock import keep_pace
+from scheduler.clock import keep_pace, wall_offset
 from scheduler.config.model import Config, SourceConfig
 from scheduler.degraded import SourceHealth
 from scheduler.engine import PollEngine, make_settings
@@ -79,6 +79,7 @@ class Daemon(ConfigReload):
         self.pacer = Pacer(lambda: self.store)  # sources without a fixed ``every``
         self._fixed: dict[str, float] = {}  # fixed intervals status has been told
         self.running: dict[str, asyncio.Task] = {}
+        self.planned_on: dict[str, float] = {}  # job id -> wall_offset() when armed (clock.py)
         self._stopping: asyncio.Event | None = None
         self._urgent = False
         self._signature = file_signature(config.path)
@@ -111,7 +112,9 @@ class Daemon(ConfigReload):
         self.notifier.start()
         self.health.install()
         watcher = asyncio.ensure_future(self._watch()) if self.watch else None
-        clock = asyncio.ensure_future(keep_pace(lambda: self.scheduler, WATCH_EVERY))
+        clock = asyncio.ensure_future(
+            keep_pace(lambda: self.scheduler, WATCH_EVERY, self.planned_on)
+        )
         logger.info(
             "daemon started: %d sources, database %s, config %s",
             len(self.config.sources),
@@ -221,6 +224,7 @@ class Daemon(ConfigReload):
             name=source.name,
             replace_existing=True,
         )
+        self.planned_on[source.name] = wall_offset()  # the clock this plan was made on
         try:
             set_next_due(self.store, source.url, due.isoformat(timespec="seconds"))
         except sqlite3.Error as error:  # advisory (status, restarts): the job above is the plan

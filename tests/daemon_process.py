@@ -39,7 +39,14 @@ def liveblog_page(entries: list[tuple[str, str, str]]) -> str:
 class DaemonProcess:
     """``tickerwatch --db DB run --config CFG`` in a child; stderr goes to a file we can grep."""
 
-    def __init__(self, db: Path, config: Path, *extra: str, log: Path | None = None) -> None:
+    def __init__(
+        self,
+        db: Path,
+        config: Path,
+        *extra: str,
+        log: Path | None = None,
+        module: str = "scheduler.cli.app",
+    ) -> None:
         self.log = log or db.with_suffix(".log")
         self.handle = open(self.log, "a", encoding="utf-8")  # noqa: SIM115 (closed in wait)
         self.offset = self.log.stat().st_size
@@ -47,7 +54,7 @@ class DaemonProcess:
         command = [
             sys.executable,
             "-m",
-            "scheduler.cli.app",
+            module,
             "--db",
             str(db),
             *extra,

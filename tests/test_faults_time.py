@@ -6,13 +6,15 @@ The daemon plans each source as an APScheduler ``date`` job re-armed after every
 the daemon's job defaults, jobs re-armed with ``next_delay`` like ``Daemon._poll``, and the
 real ``keep_pace`` watcher — while time-machine moves the wall clock (``datetime.now``,
 ``time.time``) and leaves the monotonic clock that asyncio's timers use alone, which is what a
-real clock step does. What is not covered: the real daemon under a stepped system clock
-(libfaketime's monotonic passthrough breaks ``time.sleep`` here).
+real clock step does. The last test runs the real daemon in a child process whose wall clock
+tests/clockjump.py sets back (time-machine there too; libfaketime's monotonic passthrough
+breaks ``time.sleep``), with a poll in flight at the jump.
 """
 
 from __future__ import annotations
 
 import asyncio
+import signal
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -21,14 +23,17 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from crawler.store.db import Store
 from crawler.store.recording import record_poll
-from scheduler.clock import ClockWatch, keep_pace
+from scheduler.clock import ClockWatch, keep_pace, wall_offset
 from scheduler.daemon import JOB_DEFAULTS
 from scheduler.schedule import next_delay
-from tests.faultkit import record
+from tests.daemon_process import DaemonProcess, liveblog_page
+from tests.faultkit import fault_env, faults, record
+from tests.faultserver import Reply
 from tests.killdriver import page
 
 time_machine = pytest.importorskip("time_machine")
 pytestmark = pytest.mark.faults
+__all__ = ["fault_env", "faults"]
 
 INTERVAL = 0.5
 # 01:59:50 CET → 03:00 CEST, and 02:59:50 CEST → 02:00 CET (the repeated hour), in UTC.
@@ -54,17 +59,21 @@ async def run_jobs(
         event_loop=asyncio.get_running_loop(), job_defaults=JOB_DEFAULTS, timezone=UTC
     )
     runs: dict[str, list[float]] = {"a": [], "b": []}
+    planned_on: dict[str, float] = {}
 
     async def poll(name: str) -> None:
         runs[name].append(time.monotonic())
         await asyncio.sleep(0.01)  # a poll takes a moment; the next one is armed after it
         due = datetime.now(UTC) + timedelta(seconds=next_delay(INTERVAL))
         scheduler.add_job(poll, "date", run_date=due, args=[name], id=name, replace_existing=True)
+        planned_on[name] = wall_offset()  # as Daemon._arm does
 
     scheduler.start()
     for name in runs:
         scheduler.add_job(poll, "date", run_date=datetime.now(UTC), args=[name], id=name)
-    watcher = asyncio.ensure_future(keep_pace(lambda: scheduler, 0.2)) if watch else None
+    watcher = (
+        asyncio.ensure_future(keep_pace(lambda: scheduler, 0.2, planned_on)) if watch else None
+    )
     await asyncio.sleep(seconds / 2)
     if jump is not None:
         traveller.shift(jump)
@@ -145,3 +154,42 @@ def test_stored_times_are_utc_through_a_dst_night(berlin, db_path, start):
         seconds=4
     )
     record(f"time: stored UTC through the {start:%B} night")
+
+
+def test_the_real_daemon_keeps_the_interval_of_a_poll_in_flight_at_a_jump_back(
+    faults, tmp_path, monkeypatch
+):
+    """The real daemon (tests/clockjump.py sets its wall clock back two hours on SIGUSR1) with
+    a poll in flight at the jump: that poll re-arms itself on the new clock, and the watcher
+    that notices the jump afterwards must not move it a second time (it polled at once)."""
+    monkeypatch.setenv("TICKERWATCH_MIN_INTERVAL", "0.5")
+    every, slow = 3.0, 2.5  # every poll takes `slow` seconds: the server answers that late
+    path = "/newsticker/liveblog-clock-1.html"
+    rows_ = [(f"e{i}", f"Meldung {i}", f"Text der Meldung {i}.") for i in range(3)]
+    page_ = liveblog_page(rows_).encode()
+    url = faults.route(path, Reply(page_, headers={"Content-Type": "text/html"}, delay=slow))
+    config = tmp_path / "sources.toml"
+    config.write_text(f'[[source]]\nname = "c"\nurl = "{url}"\nkind = "liveblog"\nevery = "3s"\n')
+    daemon = DaemonProcess(tmp_path / "tw.db", config, module="tests.clockjump")
+    try:
+        deadline = time.monotonic() + 30
+        while not faults.hits(path) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        first = next(r.at for r in faults.requests if r.path == path)
+        # Jump shortly before the answer: the poll then re-arms on the new clock before the
+        # watcher (every 2 s) sees the jump, on most runs; on the others the watcher is first.
+        time.sleep(max(0.0, first + slow - 0.3 - time.time()))
+        assert faults.open.get(path) == 1 and faults.hits(path) == 1  # in flight, unanswered
+        daemon.signal(signal.SIGUSR1)
+        daemon.wait_for(r"wall clock jumped by -7\d\d\ds")
+        deadline = time.monotonic() + 40
+        while faults.hits(path) < 4 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        assert daemon.stop() == 0
+    starts = [r.at for r in faults.requests if r.path == path][:4]
+    gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
+    record("time: clock set back 2 h with a poll in flight (real daemon)")
+    assert len(gaps) == 3, (gaps, daemon.text()[-3000:])
+    # Each poll starts `slow` + the interval (±10 %) after the one before; load only adds.
+    assert min(gaps) >= slow + 0.9 * every - 0.3, gaps
