@@ -14,7 +14,8 @@ from typing import Any
 from crawler.extractors.base import RawEntry, clean_text, text_of, xp
 from crawler.extractors.generic import memo
 from crawler.extractors.generic.entries import resolve_dates, with_offset_zone
-from crawler.extractors.generic.layout import Layout, Scan, find_layout, follow
+from crawler.extractors.generic.layout import Layout, find_layout, follow
+from crawler.extractors.generic.scan import Scan
 from crawler.extractors.generic.signals import LiveSignal, strong_signal, weak_signal
 from crawler.extractors.page import Page
 

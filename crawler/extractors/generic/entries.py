@@ -16,7 +16,7 @@ from typing import Any
 
 from crawler.extractors.base import RawEntry, clean_text, fragment, text_of, xp
 from crawler.text.clocks import Printed, read_day, read_printed
-from crawler.text.timeparse import assign_dates, parse_any
+from crawler.text.timeparse import assign_dates, localize, parse_any
 
 _SKIP = {"script", "style", "noscript", "template", "svg"}
 _TITLE = (
@@ -223,7 +223,7 @@ def resolve_dates(
     for d in drafts:
         f = d.found
         if f.naive and f.instant is not None:
-            d.entry.published = f.instant.replace(tzinfo=None).replace(tzinfo=zone)
+            d.entry.published = localize(f.instant.replace(tzinfo=None), zone)
         elif f.printed.ago is not None and reference is not None:
             d.entry.published = reference - f.printed.ago
     printed_zone = next((d.found.printed.zone for d in drafts if d.found.printed.zone), None)
@@ -244,7 +244,8 @@ def resolve_dates(
         bound = reference
         if day is not None:
             end = datetime.combine(day, time(23, 59, 59), zone)
-            bound = min(end, reference) if reference and reference.date() == day else end
+            same_day = reference is not None and reference.astimezone(zone).date() == day
+            bound = min(end, reference) if same_day else end
         resolved = assign_dates(stamps, zone, reference=bound, fallback_day=day)
         for i, when in zip(idx, resolved, strict=True):
             if when is not None and when >= _EARLIEST:

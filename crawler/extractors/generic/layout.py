@@ -19,13 +19,11 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-import xxhash
-from lxml import etree
-
-from crawler.extractors.base import text_of, xp
-from crawler.extractors.generic.entries import find_time
+from crawler.extractors.base import xp
+from crawler.extractors.generic.runs import HEADINGS, date_headings, flat_runs
+from crawler.extractors.generic.scan import MIN_TEXT, Scan, median
 from crawler.extractors.page import Page
-from crawler.text.clocks import is_date_line, read_printed
+from crawler.text.clocks import read_printed
 
 _ATTR_SIGNALS = (
     "//body//time | //body//*[@datetime] | //body//*[@itemprop='datePublished']"
@@ -51,10 +49,7 @@ _HEAD_SIGNALS = (
 )
 _AMP_ITEMS = "//amp-live-list/*[@items]/*"
 _MAX_LEVELS = 6
-MIN_TEXT = 40
 MIN_BLOCKS = 3
-_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
-_SKIP_TAGS = {"script", "style", "noscript", "template"}
 # Containers that hold comments, navigation or teasers: repeated timed blocks, never entries.
 # A class token or id names such a block when its BEM block part is one of these words
 # ("comments", "comments__list", "related-articles"); a modifier like "layout--with-sidebar"
@@ -63,19 +58,6 @@ _NOT_CONTENT_RE = re.compile(
     r"(?:comments?|comment-(?:list|section|thread)s?|kommentare?|repl(?:y|ies)|disqus\w*|"
     r"discussions?|sidebar|teasers?|related(?:-\w+)?|most-?read\w*|navigation|newsletter\w*|"
     r"(?:site-|page-)?footer|breadcrumbs?|widget-area|secondary)",
-    re.IGNORECASE,
-)
-# Siblings that end a flat entry: the ARD source line and footer, tag lists, share bars …
-_FURNITURE_RE = re.compile(
-    r"backlink|meldungsfooter|footer|taglist|teaser|socialbuttons|sharing|share-bar|related|"
-    r"newsletter|pagination|paywall|comments",
-    re.IGNORECASE,
-)
-_FURNITURE_TAGS = {"footer", "nav", "form", "aside"}
-# Lines after the last entry that belong to the page: "Quelle: …", "Zurück zur Übersicht" …
-_FURNITURE_TEXT_RE = re.compile(
-    r"^(?:quellen?|sources?|fonte|fuente|źródło)\s*:|^(?:zurück|back to|mehr zum thema|"
-    r"mehr zu diesem thema|read more|lesen sie auch|weitere meldungen|related)\b",
     re.IGNORECASE,
 )
 
@@ -134,7 +116,7 @@ def find_layout(page: Page, year: int | None, scan: Scan) -> tuple[Layout | None
             best, best_score = layout, score
     if best is None:
         return None, "no repeated timed blocks"
-    best.dates = _date_headings(best, year)
+    best.dates = date_headings(best.runs, year)
     return best, ""
 
 
@@ -143,7 +125,7 @@ def _amp(items: list[Any], scan: Scan) -> Layout:
     timed = sum(1 for r in runs if scan.timed(r))
     recipe = Recipe("", "", frozenset(), frozenset(), len(runs), amp=True)
     note = f"{len(runs)} amp-live-list items"
-    text = _median([scan.text(r) for r in runs])
+    text = median([scan.text(r) for r in runs])
     return Layout(runs, False, note, timed, recipe=recipe, text=text)
 
 
@@ -161,7 +143,7 @@ def follow(page: Page, recipe: Recipe, year: int | None, scan: Scan) -> Layout |
         layout = _container(members, recipe.tag, recipe.common, scan)
     if layout is None or len(layout.runs) * 2 < recipe.count:
         return None
-    layout.dates = _date_headings(layout, year) if not recipe.amp else [None] * len(layout.runs)
+    layout.dates = date_headings(layout.runs, year) if not recipe.amp else [None] * len(layout.runs)
     return layout
 
 
@@ -219,16 +201,6 @@ def _tokens_of(classes: str) -> frozenset[str]:
     return frozenset(out)
 
 
-def _family(parent: Any, tag: str, voted: list[Any]) -> list[Any]:
-    """Every child of ``parent`` with ``tag`` that belongs with the voted ones.
-
-    The family's mark is the class tokens nearly all voted children share (``coventry``);
-    without one, the variants a quarter of them carry each (``left``/``right``).
-    """
-    common, union = _marks(voted)
-    return _members(parent, tag, common, union)
-
-
 def _members(parent: Any, tag: str, common: frozenset[str], union: frozenset[str]) -> list[Any]:
     out = []
     for child in parent:
@@ -257,7 +229,7 @@ def _marks(voted: list[Any]) -> tuple[frozenset[str], frozenset[str]]:
 def _layout_of(parent: Any, tag: str, voted: list[Any], scan: Scan) -> Layout | None:
     common, union = _marks(voted)
     members = _members(parent, tag, common, union)
-    flat = tag in _HEADINGS or tag == "p" or _median([scan.text([m]) for m in members]) < MIN_TEXT
+    flat = tag in HEADINGS or tag == "p" or median([scan.text([m]) for m in members]) < MIN_TEXT
     if not flat:
         layout = _container(members, tag, common, scan)
         if layout is not None:
@@ -266,7 +238,7 @@ def _layout_of(parent: Any, tag: str, voted: list[Any], scan: Scan) -> Layout | 
         return layout
     # A flat run starts at a timed member only: an untimed heading is a section or date.
     voted_set = set(voted)
-    runs = _flat_runs([m for m in members if m in voted_set], tag)
+    runs = flat_runs([m for m in members if m in voted_set], tag)
     return _kept(runs, True, tag, common, scan)
 
 
@@ -285,139 +257,4 @@ def _kept(
     sig = tag + "".join("." + c for c in sorted(common))
     shape = "flat runs after" if flat else "repeated"
     note = f"{len(kept)} {shape} <{sig}> blocks, {timed} with a time"
-    return Layout(kept, flat, note, timed, text=_median([scan.text(r) for r in kept]))
-
-
-def _flat_runs(members: list[Any], tag: str) -> list[list[Any]]:
-    member_set = set(members)
-    rank = int(tag[1]) if tag in _HEADINGS else 7
-    runs = []
-    for i, m in enumerate(members):
-        last = i == len(members) - 1
-        run = [m]
-        for sib in m.itersiblings():
-            if sib in member_set or not isinstance(sib.tag, str):
-                if sib in member_set:
-                    break
-                continue
-            if sib.tag in _HEADINGS and int(sib.tag[1]) <= rank:
-                # An anchor's own headline follows it (ARD); any later heading is a section.
-                if rank < 7 or len(run) > 1:
-                    break
-            if _is_furniture(sib, last) or _is_date_heading(sib):
-                break
-            if sib.tag not in _SKIP_TAGS:
-                run.append(sib)
-        runs.append(run)
-    return runs
-
-
-def _is_furniture(node: Any, last: bool) -> bool:
-    if node.tag in _FURNITURE_TAGS or _FURNITURE_RE.search(node.get("class") or ""):
-        return True
-    if last:
-        text = text_of(node)
-        return len(text) < 120 and bool(_FURNITURE_TEXT_RE.match(text))
-    return False
-
-
-def _is_date_heading(node: Any, year: int | None = 2000) -> date | None:
-    if node.tag not in _HEADINGS and node.tag not in ("p", "div", "span", "strong", "time"):
-        return None
-    text = text_of(node)
-    return is_date_line(text, year=year) if text and len(text) <= 60 else None
-
-
-def _date_headings(layout: Layout, year: int | None) -> list[date | None]:
-    """The date each entry's nearest date heading gives it.
-
-    Headings before the first entry mean day sections (an entry takes the last one above it);
-    a first heading after the first entry means day footers (an entry takes the next one below
-    it, the entries after the last footer the one above them).
-    """
-    if not layout.runs:
-        return []
-    parent = layout.runs[0][0].getparent()
-    starts = {id(r[0]): i for i, r in enumerate(layout.runs)}
-    in_runs = {id(n) for r in layout.runs for n in r}
-    marks: list[tuple[int, date]] = []  # (entries before it, date)
-    seen = 0
-    for child in parent:
-        if id(child) in starts:
-            seen = starts[id(child)] + 1
-            continue
-        if id(child) in in_runs or not isinstance(child.tag, str):
-            continue
-        day = _is_date_heading(child, year)
-        if day is not None:
-            marks.append((seen, day))
-    n = len(layout.runs)
-    if not marks:
-        return [None] * n
-    out: list[date | None] = [None] * n
-    if marks[0][0] == 0:  # sections: each heading dates the entries below it
-        for i in range(n):
-            above = [d for before, d in marks if before <= i]
-            out[i] = above[-1] if above else None
-    else:  # footers: each heading dates the entries above it
-        for i in range(n):
-            below = [d for before, d in marks if before > i]
-            above = [d for before, d in marks if before <= i]
-            out[i] = below[0] if below else (above[-1] if above else None)
-    return out
-
-
-def _median(values: list[int]) -> int:
-    return sorted(values)[len(values) // 2] if values else 0
-
-
-class Scan:
-    """Per-parse measurements: non-link text length per node (navigation is mostly links) and
-    whether a run carries a time; candidates share nodes, so each is measured once.
-
-    ``known`` maps run fingerprints of the last poll to (text length, timed): on a followed
-    recipe an unchanged run is not measured again (see ``fingerprint``).
-    """
-
-    def __init__(self, known: dict[int, Any] | None = None) -> None:
-        self._chars: dict[Any, int] = {}
-        self._timed: dict[Any, bool] = {}
-        self._prints: dict[Any, int] = {}
-        self.known = known or {}
-
-    def fingerprint(self, run: list[Any], flat: bool) -> int:
-        """A 64-bit hash of everything an entry is built from: its nodes' markup (and, for a
-        flat run, the anchor before it, which may carry the key)."""
-        mark = self._prints.get(run[0])
-        if mark is None:
-            digest = xxhash.xxh3_64(b"\x01" if flat else b"\x00")
-            for node in run:
-                digest.update(etree.tostring(node, with_tail=False))
-            if flat and run[0].getprevious() is not None:
-                digest.update(b"\x1e" + etree.tostring(run[0].getprevious(), with_tail=False))
-            mark = self._prints[run[0]] = digest.intdigest()
-        return mark
-
-    def text(self, run: list[Any]) -> int:
-        if self.known:
-            hit = self.known.get(self.fingerprint(run, False))
-            if hit is not None:
-                return hit.text
-        total = 0
-        for node in run:
-            n = self._chars.get(node)
-            if n is None:
-                n = len(text_of(node)) - sum(len(text_of(a)) for a in xp(".//a")(node))
-                self._chars[node] = n
-            total += n
-        return total
-
-    def timed(self, run: list[Any]) -> bool:
-        if self.known:
-            hit = self.known.get(self.fingerprint(run, False))
-            if hit is not None:
-                return hit.timed
-        hit = self._timed.get(run[0])
-        if hit is None:
-            hit = self._timed[run[0]] = find_time(run).found
-        return hit
+    return Layout(kept, flat, note, timed, text=median([scan.text(r) for r in kept]))

@@ -15,7 +15,8 @@ from dataclasses import dataclass, replace
 
 from crawler.extractors.base import RawEntry
 from crawler.extractors.generic.entries import Draft, FoundTime, build
-from crawler.extractors.generic.layout import Layout, Recipe, Scan
+from crawler.extractors.generic.layout import Layout, Recipe
+from crawler.extractors.generic.scan import Scan
 from crawler.memo import EntryMemo
 
 # About 1.5 KB per remembered entry (its body fragment): 40,000 entries = 60 MB at most.
