@@ -10,26 +10,9 @@ from click.core import ParameterSource
 
 from crawler.store.db import Store
 from crawler.text.terminal import safe_for_log
+from scheduler.cli.options import config_option, load_or_exit
 from scheduler.config.model import Config, ConfigError, default_config_path
-from scheduler.config.reading import load_config
 from scheduler.logs import setup_logging
-
-config_option = click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Sources file (default: $TICKERWATCH_CONFIG or data/sources.toml).",
-)
-
-
-def _load_or_exit(path: Path) -> Config:
-    try:
-        return load_config(path)
-    except ConfigError as error:
-        for problem in error.problems:
-            click.echo(f"error: {problem}", err=True)
-        sys.exit(2)
 
 
 def _log_format(ctx: click.Context, config: Config) -> str:
@@ -50,7 +33,7 @@ def run(ctx: click.Context, config_path: Path | None, log_file: str | None) -> N
     from scheduler.lock import AlreadyRunning, DaemonLock
     from scheduler.reactor import run as run_reactor
 
-    config = _load_or_exit(config_path or default_config_path())
+    config = load_or_exit(config_path or default_config_path())
     fmt = _log_format(ctx, config)
     setup_logging(fmt, log_file=log_file or config.log_file)
     # Open (and migrate) the database before the lock file is made: a file that is not SQLite
@@ -81,7 +64,7 @@ def run(ctx: click.Context, config_path: Path | None, log_file: str | None) -> N
 def check_config(config_path: Path | None) -> None:
     """Validate the sources file and exit: 0 if it is fine, 2 with every problem otherwise."""
     path = config_path or default_config_path()
-    config = _load_or_exit(path)
+    config = load_or_exit(path)
     click.echo(f"{path}: ok, {len(config.sources)} sources")
     for source in config.sources:
         notify = f", notify {len(source.notify)}" if source.notify else ""
@@ -126,7 +109,7 @@ def remove(name: str, config_path: Path | None) -> None:
     from scheduler.config.edit import remove_source
 
     path = config_path or default_config_path()
-    _load_or_exit(path)
+    load_or_exit(path)
     try:
         remove_source(path, name)
     except KeyError:

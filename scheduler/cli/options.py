@@ -6,12 +6,16 @@ with more than one other rendering (``entries``: table or CSV, ``digest``: Markd
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from datetime import tzinfo
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
+from scheduler.config.model import Config, ConfigError
+from scheduler.config.reading import load_config
 from scheduler.display import zone
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -20,6 +24,25 @@ F = TypeVar("F", bound=Callable[..., Any])
 def json_option(help: str = "JSON instead of the table.") -> Callable[[F], F]:
     """``--json`` (the ``as_json`` argument); ``help`` says what the JSON holds."""
     return click.option("--json", "as_json", is_flag=True, help=help)
+
+
+config_option = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Sources file (default: $TICKERWATCH_CONFIG or data/sources.toml).",
+)
+
+
+def load_or_exit(path: Path) -> Config:
+    """The sources file behind ``--config``; every problem printed as FILE:LINE, exit 2."""
+    try:
+        return load_config(path)
+    except ConfigError as error:
+        for problem in error.problems:
+            click.echo(f"error: {problem}", err=True)
+        sys.exit(2)
 
 
 source_option = click.option("--source", help="Only this source (by name).")

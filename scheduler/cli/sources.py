@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -15,25 +14,16 @@ from crawler.store.db import Store
 from crawler.store.queries import source_status
 from crawler.store.sources import forget_source
 from crawler.text.terminal import json_line, safe_for_log
-from scheduler.cli.daemon import config_option
-from scheduler.cli.options import json_option, resolve_tz, tz_option
+from scheduler.cli.options import config_option, json_option, load_or_exit, resolve_tz, tz_option
 from scheduler.cli.reading import missing_db_message, open_readonly
 from scheduler.cli.views import sources_table
-from scheduler.config.model import Config, ConfigError, default_config_path
-from scheduler.config.reading import load_config
+from scheduler.config.model import Config, default_config_path
 
 
 def _config(path: Path | None) -> Config | None:
     """The sources file, or None when there is none (then nothing is configured)."""
     path = path or default_config_path()
-    if not path.exists():
-        return None
-    try:
-        return load_config(path)
-    except ConfigError as error:
-        for problem in error.problems:
-            click.echo(f"error: {problem}", err=True)
-        sys.exit(2)
+    return load_or_exit(path) if path.exists() else None
 
 
 def in_config(row: dict, config: Config | None) -> str:
