@@ -258,7 +258,7 @@ def test_describe_sites_lists_every_extractor() -> None:
     assert sorted(r["name"] for r in rows) == sorted(NAMES)
     kinds = [r["kind"] for r in rows]
     first_site = kinds.index("structured")
-    assert set(kinds[:first_site]) == {"platform"}  # embedded platforms are looked for first
+    assert set(kinds[:first_site]) == {"platform"}  # the embedded platforms head the list
     assert rows[first_site]["name"] == "jsonld" and rows[-1]["name"] == "generic"
     assert all(r["description"] and r["claims"] for r in rows)
 

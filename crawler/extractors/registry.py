@@ -42,8 +42,9 @@ def get_adapter(name: str) -> DomAdapter:
 def describe_sites() -> list[dict[str, object]]:
     """One dict per extractor (name, kind, description, claimed markup, domains), in run order.
 
-    Backs ``tickerwatch sites``: embedded platforms first (a page that embeds one is read
-    from the platform), structured data, then the site adapters, then the generic fallback.
+    Backs ``tickerwatch sites``: the embedded platforms (looked for when a page yields no
+    entries of its own, crawler/spiders/embedded.py), then structured data, the site adapters
+    and the generic fallback in the order they run.
     """
     rows: list[dict[str, object]] = [
         {

@@ -24,7 +24,7 @@ from crawler.feeds.hublinks import extract_links
 from crawler.feeds.parse import looks_like_feed, parse_feed
 from crawler.items import PollItem, RawPage, SourceState
 from crawler.net.failures import classify_error
-from crawler.spiders.embedded import poll_embedded
+from crawler.spiders.embedded import liveblog_or_embed
 from crawler.store.db import utcnow
 from crawler.text.terminal import safe_for_log
 from crawler.text.timeparse import times_of
@@ -170,8 +170,8 @@ class PollSpider(scrapy.Spider):
                     self._parse_hub(response, item, content_type)
                 elif kind == "feed":
                     await self._parse_feed(response, item, content_type)
-                elif not await poll_embedded(self, response, item):  # a platform's?
-                    self._parse_liveblog(response, item)
+                else:  # the page, or the platform liveblog it embeds
+                    await liveblog_or_embed(self, response, item, self._parse_liveblog)
         except Exception as error:  # an extractor bug must cost one poll, never the daemon
             logger.exception("extraction failed for %s", item.source_url)
             item.status, item.error = (

@@ -1,6 +1,7 @@
 """The spider's hook for liveblogs embedded from a platform (crawler/extractors/platforms).
 
-Two cases reach :func:`poll_embedded`:
+:func:`liveblog_or_embed` decides when to look (see there); two cases reach
+:func:`poll_embedded`:
 
 - the response *is* the platform's payload (EmbedMiddleware replaced the poll request with the
   stored endpoint): parse it;
@@ -15,6 +16,7 @@ specific sentence; a failed poll changes no stored entry.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import scrapy
 from scrapy.http import Response, TextResponse
@@ -35,6 +37,35 @@ from crawler.items import EmbeddedSource, PollItem
 from crawler.store.db import utcnow
 
 logger = logging.getLogger(__name__)
+
+
+async def liveblog_or_embed(
+    spider: scrapy.Spider,
+    response: Response,
+    item: PollItem,
+    parse_page: Callable[[Response, PollItem], None],
+) -> None:
+    """A liveblog poll: the platform's payload, the page itself, or the page's embed.
+
+    Looking for an embed costs a scan of the page per platform marker (7 scans cost about
+    three quarters of a parse), so an ordinary liveblog never pays for it: the page's own
+    extraction runs first, and only a page that yields no entries is searched for an embed.
+    A source that embedded a platform last time, or a forced platform (``--site``), is
+    searched first, so a page whose markup now also looks live cannot take over.
+    """
+    eager = item.state.embed is not None or response.meta.get(meta.SITE) in PLATFORM_NAMES
+    if meta.EMBED in response.meta or eager:
+        if await poll_embedded(spider, response, item):
+            return
+        parse_page(response, item)
+        return
+    parse_page(response, item)
+    if item.entries or item.status == "error":
+        return
+    before = (item.strategy, item.error, item.dom_count, item.structured_count)
+    item.strategy, item.error, item.dom_count, item.structured_count = None, None, 0, 0
+    if not await poll_embedded(spider, response, item):
+        item.strategy, item.error, item.dom_count, item.structured_count = before
 
 
 async def poll_embedded(spider: scrapy.Spider, response: Response, item: PollItem) -> bool:
