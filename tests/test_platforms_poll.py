@@ -243,6 +243,22 @@ def test_two_embeds_and_an_unknown_platform_fail_the_poll_and_store_nothing(
     assert {s for (s,) in rows(db_path, "SELECT status FROM polls")} == {"error"}
 
 
+def test_site_names_the_embed_to_follow_on_a_page_with_two(server, db_path, monkeypatch) -> None:
+    monkeypatch.setenv(ENV_TEST_HOSTS, f"demo.liveblog.pro=127.0.0.1:{server.port}")
+    two = server.set(
+        "/two.html",
+        tickaroo_page("blogA1").replace("</body>", sourcefabric_page("a" * 24)[12:]),
+    )
+    params = CASES["sourcefabric"][2]
+    route_for(server, "sourcefabric", "a" * 24, params)(
+        sourcefabric_payload([{"id": "1", "t": T0, "text": "Eins"}])
+    )
+    result = tickerwatch("poll", two, "--site", "sourcefabric", db=db_path)
+    assert result.returncode == 0, result.stderr
+    assert len(lines(result, "NEW")) == 1
+    assert rows(db_path, "SELECT embed_platform FROM sources") == [("sourcefabric",)]
+
+
 def test_a_page_url_the_embed_names_is_never_contacted(server, db_path) -> None:
     """liveblog_settings names elsewhere.example as its endpoint_url: only the page's own site
     is asked, for the page and the plugin's entries route."""
