@@ -92,6 +92,7 @@ def test_daemon_rewrites_the_feed_file_after_each_poll_with_developments(server,
         assert len(second.entries) == 3 and not second.bozo
         assert path.stat().st_mtime_ns != mtime
         assert [p.name for p in feeds.iterdir()] == ["ticker.atom"]  # no temporary files left
+        assert "Referer" not in daemon.text()  # Scrapy's warning about the missing middleware
     finally:
         assert daemon.stop() == 0
 

@@ -116,8 +116,10 @@ def test_json_lines_keep_non_ascii_as_utf8(polled):
     assert "über" in tail
 
 
-def test_no_referer_warning_on_poll(polled):
+def test_no_referer_warning_and_a_new_database_is_named(polled):
     assert "Referer" not in polled["first"].stderr + polled["second"].stderr
+    assert polled["first"].stderr.startswith(f"creating database {polled['db']}\n")
+    assert "creating database" not in polled["second"].stderr
 
 
 def test_db_after_the_command_and_the_path_status_shows(polled, tmp_path):
