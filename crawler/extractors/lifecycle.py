@@ -1,6 +1,6 @@
 """What a liveblog page says about its own life: still live, scheduled to end, or closed.
 
-Read from the raw bytes with a few regular expressions (a tenth of a millisecond on 1 MB), not
+Read from the raw bytes with a few regular expressions (a few milliseconds on 1 MB), not
 from a parse: the scheduler wants these on every changed poll, whichever extractor ran.
 
 - ``LiveBlogPosting``: the page declares itself a liveblog (JSON-LD or microdata). A page
@@ -49,12 +49,36 @@ def page_signals(body: bytes) -> PageSignals:
         start = _first(_START, body) or _first(_START_MICRODATA, body)
         if start is None or end <= start:
             end = None
-    closed = _CLOSED.search(body)
+    closed = _closing_notice(body)
     return PageSignals(
         live_posting=live,
         coverage_end=end,
         closed=closed.group(0).decode("utf-8", "replace") if closed else None,
     )
+
+
+# Every closing phrase contains one of these words. Searching the whole page with the
+# case-insensitive alternation above costs 40–80 ms on a real 0.6–1.3 MB liveblog (no literal
+# for the regex engine to skip ahead on), more than the rest of a changed poll; finding these
+# words in the lower-cased bytes costs about 1 ms, and the phrase is then only looked for
+# around them.
+_CLOSING_WORDS = (b"closed", b"ended", b"beendet", b"beenden", b"geschlossen", b"chiuso")
+_CLOSING_WORDS += (b"terminato",)
+_AROUND = 100  # bytes either side of a closing word: longer than any phrase
+
+
+def _closing_notice(body: bytes) -> re.Match[bytes] | None:
+    """The first closing notice in the page, as ``_CLOSED.search(body)`` finds it."""
+    lower = body.lower()  # ASCII only, as IGNORECASE on a bytes pattern
+    best: re.Match[bytes] | None = None
+    for word in _CLOSING_WORDS:
+        at = lower.find(word)
+        while at != -1 and (best is None or at - _AROUND < best.start()):
+            hit = _CLOSED.search(body, max(0, at - _AROUND), at + len(word) + _AROUND)
+            if hit is not None and (best is None or hit.start() < best.start()):
+                best = hit
+            at = lower.find(word, at + 1)
+    return best
 
 
 def _first(pattern: re.Pattern[bytes], body: bytes) -> str | None:

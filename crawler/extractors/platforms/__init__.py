@@ -47,8 +47,10 @@ PLATFORMS: tuple[Platform, ...] = tuple(
     )
 )
 PLATFORM_NAMES: tuple[str, ...] = tuple(p.name for p in PLATFORMS)
-# One pass over the raw page decides whether any platform needs a tree walk at all.
-_MARKERS = re.compile(b"|".join(re.escape(p.marker) for p in PLATFORMS))
+# Whether any platform needs a tree walk at all: a substring search per marker (a fast scan
+# each, ~0.3 ms per MB) is several times cheaper than one regex alternation of them, which has
+# no literal prefix to skip ahead on (4–10 ms on a real 0.6–1.3 MB liveblog).
+_MARKERS = tuple(p.marker for p in PLATFORMS)
 
 
 def get_platform(name: str) -> Platform:
@@ -61,7 +63,7 @@ def get_platform(name: str) -> Platform:
 def has_marker(raw: bytes | str) -> bool:
     """Cheap pre-check: does the page mention any platform's embed at all?"""
     data = raw.encode("utf-8", "replace") if isinstance(raw, str) else raw
-    return _MARKERS.search(data) is not None
+    return any(marker in data for marker in _MARKERS)
 
 
 def find_embed(page: Page, site: str | None = None) -> EmbedRef | None:
