@@ -26,6 +26,8 @@ class LoopbackServer:
     def __init__(self) -> None:
         self.routes: dict[str, Route] = {}
         self.requests: list[tuple[str, str, dict[str, str]]] = []
+        self.answered: list[str] = []  # paths, once their reply was written
+        self.arrived: list[tuple[str, float]] = []  # (path, time.monotonic()) per request
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -35,7 +37,14 @@ class LoopbackServer:
                 pass
 
             def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+                owner.arrived.append((self.path, time.monotonic()))
                 owner.requests.append(("GET", self.path, dict(self.headers.items())))
+                try:
+                    self._reply()
+                finally:
+                    owner.answered.append(self.path)
+
+            def _reply(self) -> None:
                 route = owner.routes.get(self.path)
                 if route is None:
                     self._send(404, b"not found", "text/plain", {})
@@ -79,6 +88,19 @@ class LoopbackServer:
 
     def hits(self, path: str) -> int:
         return sum(1 for _, p, _ in self.requests if p == path)
+
+    def in_flight(self, path: str) -> int:
+        """Requests for ``path`` received and not yet answered (a poll caught mid-download)."""
+        return self.hits(path) - self.answered.count(path)
+
+    def wait_in_flight(self, path: str, timeout: float = 30.0) -> float:
+        """Block until a request for ``path`` is in flight; its arrival (time.monotonic())."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.in_flight(path):
+                return max(t for p, t in self.arrived if p == path)
+            time.sleep(0.01)
+        raise AssertionError(f"no request for {path} in flight within {timeout}s")
 
     def __enter__(self) -> LoopbackServer:
         self.thread.start()

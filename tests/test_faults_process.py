@@ -144,20 +144,23 @@ def test_sigkill_at_random_points_loses_and_duplicates_nothing(tmp_path, kills, 
 
 
 def test_daemon_sigkilled_mid_poll_restarts_without_loss(server, tmp_path, monkeypatch):
-    """The real daemon, killed five times at random moments while a slow page is polled."""
+    """The real daemon, killed five times at random moments of a poll in flight."""
     monkeypatch.setenv("TICKERWATCH_MIN_INTERVAL", "0.5")
     db, config = tmp_path / "tw.db", tmp_path / "sources.toml"
     path = "/newsticker/liveblog-kill-1.html"
     rows = [(f"e{i}", f"Meldung {i}", f"Text der Meldung {i}.") for i in range(12)]
-    url = server.set(path, liveblog_page(rows[:3]), delay=0.3)
+    url = server.set(path, liveblog_page(rows[:3]), delay=1.0)
     config.write_text(f'[[source]]\nname = "k"\nurl = "{url}"\nkind = "liveblog"\nevery = "1s"\n')
     rng, shown, kills = random.Random(7), 3, 0
     for _ in range(5):
         daemon = DaemonProcess(db, config)
         daemon.wait_for(r"daemon started")
         shown += 1
-        server.set(path, liveblog_page(rows[:shown]), delay=0.3)
-        time.sleep(rng.uniform(0.2, 1.6))
+        server.set(path, liveblog_page(rows[:shown]), delay=1.0)
+        # Killed at a random moment of a poll in flight (the server saw it, has not answered).
+        arrived = server.wait_in_flight(path, timeout=30)
+        time.sleep(max(0.0, arrived + rng.uniform(0.0, 0.6) - time.monotonic()))
+        assert server.in_flight(path) == 1, "the kill must land mid-poll, not on an idle daemon"
         daemon.signal(signal.SIGKILL)
         daemon.wait()
         kills += 1
