@@ -79,3 +79,31 @@ def test_version_2_database_gets_the_narrow_trigger_and_keeps_its_index(tmp_path
     ).fetchone()[0]
     assert "UPDATE OF title, body" in trigger
     store.close()
+
+
+def test_version_6_database_gains_match_minute_and_keeps_its_entries(tmp_path):
+    """Schema v7 adds ``entries.match_minute`` (sports commentary's minute, issue 11)."""
+    from crawler.store.schema import MIGRATIONS
+
+    path = tmp_path / "v6.db"
+    conn = sqlite3.connect(path)
+    for script in MIGRATIONS[:6]:
+        statements = script if isinstance(script, list) else script.split(";")
+        for statement in filter(str.strip, statements):
+            conn.execute(statement)
+    conn.execute("PRAGMA user_version = 6")
+    conn.execute(
+        "INSERT INTO sources (name, url, kind, created_at) VALUES ('s', 'u', 'liveblog', 'x')"
+    )
+    conn.execute(
+        "INSERT INTO entries (source_id, key, title, first_seen_at, last_seen_at) "
+        "VALUES (1, 'k', 'Anpfiff', 'x', 'x')"
+    )
+    conn.commit()
+    conn.close()
+    store = Store(path)
+    assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert store.conn.execute("SELECT title, match_minute FROM entries").fetchall() == [
+        ("Anpfiff", None)
+    ]
+    store.close()
