@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from crawler.feeds.articles import Article, extract_article
-from crawler.feeds.parse import MAX_FEED_BYTES, looks_like_feed, parse_feed, parse_loose_date
+from crawler.feeds.dates import parse_loose_date
+from crawler.feeds.parse import MAX_FEED_BYTES, looks_like_feed, parse_feed
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 REAL = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "real"

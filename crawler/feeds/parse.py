@@ -13,7 +13,6 @@ import re
 import feedparser
 from feedparser.exceptions import ThingsNobodyCaresAboutButMe
 
-from crawler.feeds.dates import parse_loose_date
 from crawler.feeds.fast import build_unparsed, parse_fast
 from crawler.feeds.items import FeedResult, finish, from_feedparser, skip_unchanged, text
 from crawler.feeds.jsonfeed import parse_json_feed
@@ -29,7 +28,7 @@ _ROOT_RE = re.compile(rb"<(?:[\w.-]+:)?([A-Za-z]+)[\s>/]")
 _FEED_ROOTS = frozenset((b"rss", b"feed", b"rdf", b"channel"))
 _JSONFEED_RE = re.compile(rb'"version"\s*:\s*"https?://jsonfeed\.org/version/')
 
-__all__ = ["MAX_FEED_BYTES", "FeedResult", "looks_like_feed", "parse_feed", "parse_loose_date"]
+__all__ = ["MAX_FEED_BYTES", "FeedResult", "complete_item", "looks_like_feed", "parse_feed"]
 
 
 def _head(body: bytes) -> bytes:
