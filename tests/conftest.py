@@ -28,6 +28,13 @@ needs_real = pytest.mark.skipif(
 )
 
 
+def pytest_sessionstart(session) -> None:
+    """On CI (``CI=1``, set by .ci/run) the real pages are required: a missing ../shared is a
+    failed run, not a run that quietly skips every test that reads a real page."""
+    if os.environ.get("CI") and not REAL.is_dir():
+        raise pytest.UsageError(f"CI: {REAL} is required (the shared real pages) but absent")
+
+
 @pytest.fixture
 def server():
     with LoopbackServer() as srv:

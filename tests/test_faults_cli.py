@@ -4,12 +4,14 @@ broken full-text query each end in one line naming what is wrong and exit 2, at 
 from __future__ import annotations
 
 import contextlib
+import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import tickerwatch
+from tests.conftest import REPO, tickerwatch
 from tests.faultkit import fault_env, faults, record
 
 pytestmark = pytest.mark.faults
@@ -59,8 +61,9 @@ def read_only_mount(where: Path):
     mounted = subprocess.run(
         ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(where)], capture_output=True
     )
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
+    if mounted.returncode != 0 and os.geteuid() != 0:
+        pytest.skip(f"mounting a tmpfs needs root: {mounted.stderr.decode().strip()}")
+    assert mounted.returncode == 0, mounted.stderr.decode()  # root, and still no mount: a failure
     try:
         assert tickerwatch("poll", "http://127.0.0.1:9/x", db=where / "tw.db").returncode == 1
         subprocess.run(["mount", "-o", "remount,ro", str(where)], check=True)
@@ -99,3 +102,29 @@ def test_a_broken_full_text_query_is_one_line(db_path, query):
     assert tickerwatch("poll", "http://127.0.0.1:9/x", db=db_path).returncode == 1
     one_error_line(tickerwatch("entries", "--search", query, db=db_path), "--search")
     record(f"cli: entries --search {query!r}")
+
+
+def test_skips_print_their_reason_and_ci_requires_the_shared_pages(tmp_path):
+    """A checkout without ../shared beside it: locally the tests that read real pages skip,
+    each with its reason on the summary (``-rs``); on CI (``CI=1``, .ci/run) the run fails."""
+    checkout = tmp_path / "checkout"
+    (checkout / "tests").mkdir(parents=True)
+    for name in ("__init__.py", "conftest.py", "loopback.py", "faultkit.py", "faultserver.py"):
+        (checkout / "tests" / name).write_bytes((REPO / "tests" / name).read_bytes())
+    (checkout / "pyproject.toml").write_bytes((REPO / "pyproject.toml").read_bytes())
+    (checkout / "tests" / "test_one.py").write_text(
+        "from tests.conftest import needs_real\n\n\n@needs_real\ndef test_real():\n    pass\n\n\n"
+        "def test_plain():\n    pass\n"
+    )
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "tests/test_one.py"]
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    local = subprocess.run(command, cwd=checkout, env=env, capture_output=True, text=True)
+    assert local.returncode == 0, local.stdout[-2000:]
+    assert "SKIPPED" in local.stdout and "is not beside this checkout" in local.stdout
+    ci = subprocess.run(
+        command, cwd=checkout, env=dict(env, CI="1"), capture_output=True, text=True
+    )
+    assert ci.returncode != 0 and "CI: " in ci.stderr + ci.stdout, ci.stdout[-2000:]
+    run = (REPO / ".ci" / "run").read_text()
+    assert "rm -rf .venv" in run and "CI=1 python -m pytest" in run  # fresh venv; shared needed
+    record("ci: skip reasons shown, ../shared required on CI")
