@@ -107,3 +107,40 @@ def test_version_6_database_gains_match_minute_and_keeps_its_entries(tmp_path):
         ("Anpfiff", None)
     ]
     store.close()
+
+
+def test_version_7_database_gains_the_embed_columns(tmp_path):
+    """Schema v8 (embedded platforms): sources.embed_* appear NULL; the stored embed round-trips
+    through Store.set_embed and Store.source_state."""
+    import sqlite_utils
+
+    from crawler.items import EmbeddedSource
+    from crawler.store.schema import MIGRATIONS
+
+    path = tmp_path / "v7.db"
+    db = sqlite_utils.Database(path)
+    for script in MIGRATIONS[:7]:
+        statements = script if isinstance(script, list) else script.split(";")
+        for statement in filter(str.strip, statements):
+            db.execute(statement)
+    db.execute("PRAGMA user_version = 7")
+    db.execute(
+        "INSERT INTO sources (name, url, kind, created_at) VALUES ('s', 'u', 'liveblog', 'x')"
+    )
+    db.conn.commit()
+    db.close()
+    store = Store(path)
+    assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 8
+    row = store.conn.execute(
+        "SELECT name, embed_platform, embed_ref, embed_endpoint, embed_checked_at FROM sources"
+    ).fetchone()
+    assert row == ("s", None, None, None, None)
+    assert store.source_state("u").embed is None
+    embed = EmbeddedSource("tickaroo", "b1", "https://www.tickaroo.com/api/v6/x", "2024-04-01")
+    with store.transaction() as conn:
+        store.set_embed(conn, 1, embed)
+    assert store.source_state("u").embed == embed
+    with store.transaction() as conn:
+        store.set_embed(conn, 1, None)
+    assert store.source_state("u").embed is None
+    store.close()
