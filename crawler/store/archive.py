@@ -23,7 +23,7 @@ from crawler.store.db import Store
 LEVEL = 5  # level 3 misses most matches in a 1.3 MB dictionary (Mirror: 43 KB instead of 0.5 KB)
 KEYFRAME_EVERY = 64  # chain length: reading one page costs at most this many ~0.1 ms frames
 # The last body per source, so the next one is compressed without reading the chain back.
-CACHE_BYTES = 64 * 1024 * 1024
+CACHE_BYTES = 24 * 1024 * 1024  # the hot sources; a miss reads the chain back (≤ 64 frames)
 
 
 @dataclass(frozen=True)
