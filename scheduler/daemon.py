@@ -19,13 +19,10 @@ from pathlib import Path
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from crawler.store.archive import prune
 from crawler.store.db import Store
-from crawler.store.pace import set_pace
 from crawler.store.queries import schedule_state
 from crawler.store.sources import set_next_due, sync_source_name, unschedule_others
 from crawler.text.terminal import safe_for_log
-from scheduler.adaptive import Pace
 from scheduler.clock import keep_pace, wall_offset
 from scheduler.config.model import Config, SourceConfig
 from scheduler.degraded import SourceHealth
@@ -33,6 +30,7 @@ from scheduler.engine import PollEngine, make_settings
 from scheduler.notify import Notifier
 from scheduler.pacing import Pacer
 from scheduler.reload import WATCH_EVERY, ConfigReload, file_signature
+from scheduler.retention import schedule_pruning
 from scheduler.schedule import first_due, next_delay, parse_retry_after, parse_time
 from scheduler.series import discover, hub_name, members
 
@@ -41,8 +39,6 @@ logger = logging.getLogger(__name__)
 SHUTDOWN_GRACE = 10.0  # seconds from SIGTERM to exit, in-flight polls included
 CRAWLER_STOP = 2.0  # of which this much is kept for closing the crawler and the database
 POLL_GRACE = SHUTDOWN_GRACE - CRAWLER_STOP - 0.5  # and half a second for the process to exit
-PRUNE_EVERY = 6 * 3600.0  # archived pages past archive_days are deleted this often
-PRUNE_JOB = "tickerwatch:archive-prune"  # not a source's name: those are job ids too
 JOB_DEFAULTS = {
     # APScheduler 3 drops a run that starts over a second late (busy loop, suspended laptop):
     # None means "run it however late", coalesce folds a backlog into one run.
@@ -77,7 +73,6 @@ class Daemon(ConfigReload):
         self.health = SourceHealth(self.streaks)  # one degraded warning per outage
         self.members: dict[str, SourceConfig] = {}  # liveblogs found by series hubs
         self.pacer = Pacer(lambda: self.store)  # sources without a fixed ``every``
-        self._fixed: dict[str, float] = {}  # fixed intervals status has been told
         self.running: dict[str, asyncio.Task] = {}
         self.planned_on: dict[str, float] = {}  # job id -> wall_offset() when armed (clock.py)
         self._stopping: asyncio.Event | None = None
@@ -97,13 +92,7 @@ class Daemon(ConfigReload):
         await self.engine.start()
         self.scheduler = AsyncIOScheduler(event_loop=loop, job_defaults=JOB_DEFAULTS, timezone=UTC)
         self.scheduler.start()
-        self.scheduler.add_job(
-            self._prune_archive,
-            "interval",
-            seconds=PRUNE_EVERY,
-            id=PRUNE_JOB,
-            next_run_time=datetime.now(UTC),
-        )
+        schedule_pruning(self.scheduler, lambda: self.store, lambda: self.config.archive_days)
         unschedule_others(self.store, [s.url for s in self.config.sources])
         for source in self.config.sources:
             self._place(source)
@@ -165,22 +154,6 @@ class Daemon(ConfigReload):
             logger.warning("crawler did not stop in time; the database is left to SQLite")
         self.notifier.stop()
         logger.info("stopped; database %s closed", self.db_path)
-
-    async def _prune_archive(self) -> None:
-        """Runs on the event loop, like every poll's commit: one connection, one thread."""
-        cutoff = datetime.now(UTC) - timedelta(days=self.config.archive_days)
-        try:
-            result = prune(self.store, cutoff.isoformat(timespec="seconds"))
-        except sqlite3.Error as error:
-            logger.warning("pruning the archive failed: %s", error)
-            return
-        if result.deleted:
-            logger.info(
-                "archive: pruned %d pages older than %g days (%d bytes)",
-                result.deleted,
-                self.config.archive_days,
-                result.bytes_freed,
-            )
 
     # --- scheduling --------------------------------------------------------------------
 
@@ -283,22 +256,14 @@ class Daemon(ConfigReload):
         if current is not None:
             interval = current.every
             if current.adaptive:
-                try:
-                    paced = self.pacer.after_poll(current, item)
-                except Exception:  # a bug here must cost the pace, never the schedule
-                    logger.exception("pacing %s failed; polling at min_every", safe_for_log(name))
-                    paced = Pace(current.min_every or current.every, "pacing failed")
+                paced = self.pacer.after_poll(current, item)
                 if paced is None:  # ended, and its grace period is over
                     self._unschedule(name)
                     set_next_due(self.store, current.url, None)
                     return
                 interval = paced.interval
-            elif self._fixed.get(name) != interval:  # for status, once (the row exists now)
-                try:
-                    set_pace(self.store, current.url, interval, "fixed (every)")
-                    self._fixed[name] = interval
-                except sqlite3.Error as error:  # advisory, like the next due time
-                    logger.debug("pace of %s not stored: %s", name, error)
+            else:
+                self.pacer.fixed(current)
             delay = next_delay(interval, self.streaks[name], retry_after)
             self._arm(current, datetime.now(UTC) + timedelta(seconds=delay))
             self.health.after_poll(name, current.url, self.streaks[name], problem, delay)

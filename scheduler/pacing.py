@@ -4,6 +4,7 @@ has the math; this keeps the state, writes it for ``status`` and logs ``ENDED``)
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -61,6 +62,15 @@ class Pacer:
         self, source: SourceConfig, item: PollItem | None, now: float | None = None
     ) -> Pace | None:
         """The pace after a poll (``item`` None: it failed before storing); None: stop."""
+        try:
+            return self._after_poll(source, item, now)
+        except Exception:  # a bug or a full disk here must cost the pace, never the schedule
+            logger.exception("pacing %s failed; polling at min_every", safe_for_log(source.name))
+            return Pace(source.min_every or source.every, "pacing failed")
+
+    def _after_poll(
+        self, source: SourceConfig, item: PollItem | None, now: float | None
+    ) -> Pace | None:
         now = time.time() if now is None else now
         activity = self.activity.setdefault(source.name, Activity(watched_since=now))
         previous, activity.last_poll = activity.last_poll, now
@@ -93,6 +103,17 @@ class Pacer:
             set_pace(self._store(), source.url, result.interval, result.reason)
             self._written[source.name] = result
         return result
+
+    def fixed(self, source: SourceConfig) -> None:
+        """A source with ``every``: ``status`` is told once (after a poll: the row exists)."""
+        told = Pace(source.every, "fixed (every)")
+        if self._written.get(source.name) == told:
+            return
+        try:
+            set_pace(self._store(), source.url, told.interval, told.reason)
+            self._written[source.name] = told
+        except sqlite3.Error as error:  # advisory, like the next due time
+            logger.debug("pace of %s not stored: %s", source.name, error)
 
     def end(self, source: SourceConfig, why: str, now: float | None = None) -> None:
         """Mark ended: the database, and one ``ENDED`` line."""
