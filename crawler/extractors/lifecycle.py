@@ -20,8 +20,9 @@ from crawler.items import PageSignals
 from crawler.text.timeparse import iso_to_utc
 
 _LIVE = re.compile(rb"LiveBlogPosting")
-_START = re.compile(rb'"?coverageStartTime"?\s*:\s*"([^"]{10,40})"')
-_END = re.compile(rb'"?coverageEndTime"?\s*:\s*"([^"]{10,40})"')
+# Each pattern starts with its literal name, so the regex engine skips ahead to it.
+_START = re.compile(rb'coverageStartTime"?\s*:\s*"([^"]{10,40})"')
+_END = re.compile(rb'coverageEndTime"?\s*:\s*"([^"]{10,40})"')
 _END_MICRODATA = re.compile(
     rb'itemprop=["\']coverageEndTime["\'][^>]*?(?:content|datetime)=["\']([^"\']{10,40})'
 )
@@ -44,7 +45,9 @@ _CLOSED = re.compile(
 def page_signals(body: bytes) -> PageSignals:
     """The signals of one page (bytes as received; UTF-8 or any ASCII-compatible charset)."""
     live = _LIVE.search(body) is not None
-    end = _first(_END, body) or _first(_END_MICRODATA, body)
+    end = None
+    if b"coverageEndTime" in body:  # most pages have none: two scans of the page spared
+        end = _first(_END, body) or _first(_END_MICRODATA, body)
     if end is not None:
         start = _first(_START, body) or _first(_START_MICRODATA, body)
         if start is None or end <= start:
@@ -74,9 +77,13 @@ def _closing_notice(body: bytes) -> re.Match[bytes] | None:
     for word in _CLOSING_WORDS:
         at = lower.find(word)
         while at != -1 and (best is None or at - _AROUND < best.start()):
-            hit = _CLOSED.search(body, max(0, at - _AROUND), at + len(word) + _AROUND)
-            if hit is not None and (best is None or hit.start() < best.start()):
-                best = hit
+            lo, hi = max(0, at - _AROUND), at + len(word) + _AROUND
+            around = lower[lo:hi]
+            # every phrase names the blog ("blog", "live"): other sentences cost no regex
+            if b"blog" in around or b"live" in around:
+                hit = _CLOSED.search(body, lo, hi)
+                if hit is not None and (best is None or hit.start() < best.start()):
+                    best = hit
             at = lower.find(word, at + 1)
     return best
 
