@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import Any
 
@@ -158,7 +158,10 @@ def _from_ld_memo(item: dict, zone: tzinfo | None, level: PageLevel) -> RawEntry
         if len(_LD_MEMO) >= _LD_MEMO_MAX:
             _LD_MEMO.clear()
         hit = _LD_MEMO[memo_key] = _from_ld(item, zone, level)
-    return replace(hit, filled=set())  # the merge writes to entries
+    copy = object.__new__(RawEntry)  # a fresh one per poll: the merge writes to entries
+    copy.__dict__.update(hit.__dict__)
+    copy.filled = set()
+    return copy
 
 
 def _from_ld(item: dict, zone: tzinfo | None, level: PageLevel = PageLevel()) -> RawEntry:
