@@ -51,15 +51,16 @@ def _cleaned(entries: list[EntryItem], stored: dict[str, str]) -> list[tuple]:
     out = []
     for entry in entries:
         raw = inc.stored_hash(entry)
-        body = None
+        body = digest = None
         if stored.get(entry.key) != raw:
             body = clean_fragment(entry.body_html or "")
-            content_hash(entry.title, body)
+            digest = content_hash(entry.title, body)  # what the diff compares: must match too
         out.append(
             (
                 entry.key,
                 entry.title,
                 body,
+                digest,
                 entry.published_at,
                 entry.updated_at,
                 entry.url,

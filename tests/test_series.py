@@ -124,3 +124,68 @@ def test_series_config_needs_a_valid_match(tmp_path):
     path.write_text('[[source]]\nurl = "https://example.org/x"\nmatch = "live"\n')
     with pytest.raises(ConfigError, match=r"sources.toml:3: match is only for kind"):
         load_config(path)
+
+
+OVERVIEW = "/ukraine/index.html"
+
+
+def overview_page(*links: tuple[str, str]) -> str:
+    """A hub that is an HTML overview page (no feed): navigation, teasers, liveblog links."""
+    teasers = "".join(
+        f'<div class="teaser"><a href="{href}#top">{text}</a> <a href="{href}">mehr</a></div>'
+        for href, text in links
+    )
+    return (
+        '<!DOCTYPE html><html><head><meta charset="utf-8"><title>Ukraine</title></head><body>'
+        '<nav><a href="/">Start</a> <a href="mailto:x@example.org">Kontakt</a>'
+        ' <a href="javascript:void(0)">Menü</a></nav>'
+        f'<main>{teasers}<a href="/wirtschaft/haushalt-volumen-100.html">Haushalt</a></main>'
+        "</body></html>"
+    )
+
+
+def test_hub_links_resolve_dedupe_and_skip_what_is_not_http():
+    from crawler.feeds.hublinks import MAX_LINKS, extract_links
+
+    html = overview_page((MONDAY, "Liveblog Montag"), ("https://other.example/x", "Fremd"))
+    links = extract_links(html, "https://www.tagesschau.de/ukraine/index.html")
+    assert [(e.key, e.title, e.position) for e in links] == [
+        ("https://www.tagesschau.de/", "Start", 0),
+        (f"https://www.tagesschau.de{MONDAY}", "Liveblog Montag", 1),  # fragment gone, once
+        ("https://other.example/x", "Fremd", 2),
+        ("https://www.tagesschau.de/wirtschaft/haushalt-volumen-100.html", "Haushalt", 3),
+    ]
+    assert all(e.url == e.key and e.body == "" and e.raw_hash for e in links)
+    many = "".join(f'<a href="/p{i}.html">{i}</a>' for i in range(MAX_LINKS + 50))
+    assert len(extract_links(f"<html><body>{many}</body></html>", "https://e.org/")) == MAX_LINKS
+    assert extract_links("", "https://e.org/") == []
+
+
+def test_a_series_whose_hub_is_an_html_page_follows_its_liveblogs(
+    server, db_path, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("TICKERWATCH_MIN_INTERVAL", "0.5")
+    server.set(MONDAY, liveblog_page(entries("mo", 2)))
+    hub = server.set(OVERVIEW, overview_page((MONDAY, "Liveblog: ++ Montag ++")))
+    config = tmp_path / "sources.toml"
+    config.write_text(
+        f'[[source]]\nname = "ua"\nurl = "{hub}"\nkind = "series"\n'
+        'match = "/newsticker/liveblog-ukraine-"\nevery = "1s"\n'
+    )
+    daemon = DaemonProcess(db_path, config)
+    try:
+        daemon.wait_for(r"series ua: following \S+liveblog-ukraine-montag-100\.html")
+        daemon.wait_for(r"^BASELINE ua/liveblog-ukraine-montag-100 2 entries")
+        server.set(TUESDAY, liveblog_page(entries("di", 1)))
+        server.set(OVERVIEW, overview_page((TUESDAY, "Dienstag"), (MONDAY, "Montag")))
+        daemon.wait_for(r"^BASELINE ua/liveblog-ukraine-dienstag-101 1 entries")
+    finally:
+        assert daemon.stop() == 0
+    assert server.hits("/wirtschaft/haushalt-volumen-100.html") == 0  # only matching links
+    hub_polls = rows(
+        db_path,
+        "SELECT p.strategy FROM polls p JOIN sources s ON s.id = p.source_id "
+        "WHERE s.name = 'ua (hub)' AND p.status = 'ok'",
+    )
+    assert hub_polls and {s for (s,) in hub_polls} == {"hub-links"}
+    assert "NEW ua (hub)" not in daemon.text()
