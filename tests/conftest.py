@@ -75,3 +75,22 @@ def pytest_terminal_summary(terminalreporter) -> None:
 
     if TALLY.cases:
         terminalreporter.write_line(TALLY.line())
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def any_store(request, db_path):
+    """A real Store on a fresh SQLite file, then on a fresh PostgreSQL database."""
+    from crawler.store.db import Store
+
+    location = request.getfixturevalue("pg_url") if request.param == "postgres" else db_path
+    s = Store(location)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def pg_url():
+    """A fresh PostgreSQL database for this test, dropped after it (tests/pg.py)."""
+    from tests.pg import fresh_database
+
+    yield from fresh_database()

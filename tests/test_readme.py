@@ -23,7 +23,8 @@ def test_every_command_is_documented():
 def test_the_two_setup_commands_are_the_ones_ci_runs():
     ci = (REPO / ".ci" / "run").read_text()
     assert "python -m pytest -q" in README and "python -m pytest -q" in ci
-    assert "pip install -e '.[test]'" in README and "pip install --quiet -e '.[test]'" in ci
+    assert "pip install -e '.[test,postgres]'" in README
+    assert "pip install --quiet -e '.[test,postgres]'" in ci
 
 
 def _options() -> dict[str, set[str]]:

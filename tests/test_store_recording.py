@@ -1,8 +1,10 @@
-"""Recording a poll against real SQLite files: one poll one transaction, revisions, seen stamps."""
+"""Recording a poll against real SQLite files and a real PostgreSQL database (every test here runs
+against both backends): one poll one transaction, revisions, seen stamps."""
 
 import pytest
 
 from crawler.items import EntryItem, PollItem
+from crawler.store.queries import list_entries
 from crawler.store.recording import record_poll
 
 URL = "http://127.0.0.1:1/live.html"
@@ -31,6 +33,12 @@ def item(key, text, minute, position=0):
     )
 
 
+@pytest.fixture
+def store(any_store):
+    """Each test of this file on SQLite and on PostgreSQL (conftest.py)."""
+    return any_store
+
+
 def test_new_changed_revisions_and_fts(store):
     first = record_poll(store, poll(item("a", "Kiew meldet Angriffe", 1, 1), item("b", "x", 2, 0)))
     assert [d.event for d in first.developments] == ["new", "new"]
@@ -43,9 +51,11 @@ def test_new_changed_revisions_and_fts(store):
     assert revs == [(1, "Kiew meldet Angriffe"), (1, "x"), (2, "Kiew meldet neue Angriffe")]
     hits = store.conn.execute(
         "SELECT key FROM entries WHERE id IN "
-        "(SELECT rowid FROM entries_fts WHERE entries_fts MATCH 'neue')"
+        "(SELECT rowid FROM entries_fts WHERE entries_fts MATCH ?)",
+        (store.quote_fts("neue"),),
     ).fetchall()
     assert hits == [("a",)]
+    assert [e["key"] for e in list_entries(store, search="meldet neue")] == ["a"]
     # Stored times are UTC whatever offset the page used.
     assert store.conn.execute("SELECT published_at FROM entries WHERE key='a'").fetchone()[0] == (
         "2024-05-25T08:01:00+00:00"
@@ -119,7 +129,7 @@ def test_a_feed_poll_reads_only_the_stored_items_it_shows(store):
     developments = record_poll(store, PollItem(**feed, entries=back)).developments
     assert [(d.event, d.key) for d in developments] == [("new", "e")]
     assert store.conn.execute(
-        "SELECT count(*), sum(removed_at IS NULL) FROM entries"
+        "SELECT count(*), count(*) FILTER (WHERE removed_at IS NULL) FROM entries"
     ).fetchone() == (5, 5)
 
 

@@ -6,6 +6,23 @@ from crawler.store.db import Store
 from crawler.store.schema import SCHEMA_VERSION
 
 
+def _columns(store, table):
+    return [row[1] for row in store.conn.execute(f"PRAGMA table_info({table})")]
+
+
+def test_postgres_has_the_same_tables_and_columns(store, pg_url):
+    """The schema contract holds on both backends: every table with the same columns."""
+    from crawler.store.postgres.schema import TABLES
+
+    postgres = Store(pg_url)
+    try:
+        for table in TABLES:
+            assert sorted(_columns(postgres, table)) == sorted(_columns(store, table)), table
+            assert _columns(store, table)
+    finally:
+        postgres.close()
+
+
 def test_schema_contract(store):
     tables = set(store.db.table_names())
     assert {"sources", "entries", "revisions", "polls", "events", "entries_fts"} <= tables

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import sqlite_utils
 
 from crawler.items import EmbeddedSource, SourceState, StoredEntry
+from crawler.store.postgres import is_postgres_url
 from crawler.store.schema import migrate
 
 DEFAULT_DB = Path("data") / "tickerwatch.db"
@@ -49,7 +50,18 @@ _STORED_ENTRY = (
 
 
 class Store:
-    """One connection to the Tickerwatch database; writes go through :meth:`transaction`."""
+    """One connection to the Tickerwatch database; writes go through :meth:`transaction`.
+
+    A ``postgresql://`` location opens a :class:`crawler.store.postgres.store.PgStore`
+    instead: every caller keeps writing ``Store(location)`` whichever backend ``--db`` names.
+    """
+
+    def __new__(cls, path: str | Path, **kwargs: object) -> Store:
+        if cls is Store and is_postgres_url(path):
+            from crawler.store.postgres.store import PgStore
+
+            return super().__new__(PgStore)
+        return super().__new__(cls)
 
     def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
         self.path = Path(path)
@@ -69,6 +81,10 @@ class Store:
     @property
     def conn(self) -> sqlite3.Connection:
         return self.db.conn
+
+    def quote_fts(self, search: str) -> str:
+        """A user's search words as this backend's full-text query (each word required)."""
+        return self.db.quote_fts(search)
 
     def close(self) -> None:
         try:

@@ -50,7 +50,7 @@ def list_entries(
         params.append(since)
     if search:
         where.append("e.id IN (SELECT rowid FROM entries_fts WHERE entries_fts MATCH ?)")
-        params.append(store.db.quote_fts(search))
+        params.append(store.quote_fts(search))
     if not include_removed:
         where.append("e.removed_at IS NULL")
     sql = (

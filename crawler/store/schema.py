@@ -6,7 +6,7 @@ import sqlite3
 
 import sqlite_utils
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 # Each migration takes a database at version N-1 to N. Append, never edit: users' databases
 # were built by the old ones. Version 1 is the initial layout.
@@ -185,7 +185,15 @@ ALTER TABLE sources ADD COLUMN embed_endpoint TEXT;
 ALTER TABLE sources ADD COLUMN embed_checked_at TEXT
 """
 
-MIGRATIONS: list[str | list[str]] = [_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8]
+# Version 9 (issue 15): the tick of the last poll a PostgreSQL worker committed for the source,
+# the compare-and-set that makes a poll's effect happen once per tick whichever worker ran it
+# (crawler/store/recording.py). SQLite's single daemon leaves it NULL; the column is here so
+# both backends have the same columns (export-sqlite, import-sqlite).
+_V9 = """
+ALTER TABLE sources ADD COLUMN last_tick INTEGER
+"""
+
+MIGRATIONS: list[str | list[str]] = [_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9]
 
 
 def migrate(db: sqlite_utils.Database) -> int:

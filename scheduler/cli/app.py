@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from crawler.store.db import default_db_path
+from crawler.store.postgres import is_postgres_url
 from crawler.store.queries import list_entries
 from crawler.text.terminal import csv_cell, safe_for_log
 from scheduler.cli import archive as cli_archive
@@ -37,9 +38,10 @@ from scheduler.logs import setup_logging
 @click.option(
     "--db",
     "db_path",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=str,
     default=None,
-    help="SQLite database (default: $TICKERWATCH_DB or data/tickerwatch.db).",
+    help="SQLite database file, or a postgresql:// URL "
+    "(default: $TICKERWATCH_DB or data/tickerwatch.db).",
 )
 @click.option(
     "--log-format",
@@ -50,10 +52,15 @@ from scheduler.logs import setup_logging
 )
 @click.version_option(package_name="tickerwatch")
 @click.pass_context
-def main(ctx: click.Context, db_path: Path | None, log_format: str) -> None:
+def main(ctx: click.Context, db_path: str | None, log_format: str) -> None:
     """Tickerwatch: monitor liveblogs and feeds, store every entry and every revision."""
     # Resolved once, here: every command and the daemon's log name the same absolute file.
-    ctx.obj = {"db": (db_path or default_db_path()).absolute(), "log_format": log_format}
+    ctx.obj = {"db": db_location(db_path or default_db_path()), "log_format": log_format}
+
+
+def db_location(value: str | Path) -> Path | str:
+    """A SQLite file as an absolute path; a PostgreSQL URL as it was given."""
+    return str(value) if is_postgres_url(value) else Path(value).absolute()
 
 
 @main.command()
@@ -172,10 +179,10 @@ for _command in (
     main.add_command(_command)
 
 
-def _db_after_command(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
+def _db_after_command(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
     """``tickerwatch entries --db X`` means the same as ``tickerwatch --db X entries``."""
     if value is not None:
-        ctx.find_root().obj["db"] = value.absolute()
+        ctx.find_root().obj["db"] = db_location(value)
 
 
 # Commands that never open the database (config edits, extractor listings, the demo's own).
@@ -186,7 +193,7 @@ def _accept_db_after(command: click.Command) -> None:
     command.params.append(
         click.Option(
             ["--db"],
-            type=click.Path(dir_okay=False, path_type=Path),
+            type=str,
             expose_value=False,
             is_eager=True,
             callback=_db_after_command,

@@ -11,6 +11,7 @@ import click
 
 from crawler.store.archive import archive_stats, page_at, prune, source_id_named
 from crawler.store.db import Store
+from crawler.store.postgres import is_postgres_url
 from crawler.text.terminal import safe_for_log
 from scheduler.cli.options import json_option
 from scheduler.config.durations import parse_duration
@@ -36,7 +37,7 @@ def parse_when(text: str, option: str) -> str:
 
 
 def open_db(db_path: Path) -> Store:
-    if not Path(db_path).exists():
+    if not is_postgres_url(db_path) and not Path(db_path).exists():
         raise click.ClickException(f"no database at {db_path} (poll something first, or use --db)")
     return Store(db_path)
 

@@ -12,12 +12,15 @@ from pathlib import Path
 import click
 
 from crawler.store.db import Store
+from crawler.store.postgres import is_postgres_url
 from crawler.store.queries import newest_entry_time, source_names
 from crawler.text.terminal import safe_for_log
 from scheduler.display import show_time
 
 
-def missing_db_message(db_path: Path) -> str | None:
+def missing_db_message(db_path: Path | str) -> str | None:
+    if is_postgres_url(db_path):
+        return None  # the server says what is wrong when the store connects
     path = Path(db_path).absolute()
     if not path.parent.is_dir():
         return f"no database at {path}: the directory {path.parent} does not exist (check --db)"

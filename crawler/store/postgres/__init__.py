@@ -1,0 +1,12 @@
+"""The PostgreSQL backend: the same tables and the same SQL as SQLite, for many workers.
+
+``--db postgresql://…`` selects it (``Store`` hands such a location to :class:`PgStore`). The
+store's SQL is SQLite's; :mod:`.dialect` is the one place that turns it into PostgreSQL's.
+"""
+
+from __future__ import annotations
+
+
+def is_postgres_url(location: object) -> bool:
+    """Whether a ``--db`` value names a PostgreSQL database rather than a SQLite file."""
+    return str(location).startswith(("postgresql://", "postgres://"))

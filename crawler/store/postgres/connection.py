@@ -1,0 +1,79 @@
+"""A psycopg connection that answers like the ``sqlite3`` one the store was written against.
+
+Autocommit, as the SQLite store's ``isolation_level=None``: a statement outside
+``Store.transaction`` commits on its own, ``BEGIN``/``COMMIT`` are explicit. Client-side
+parameter binding (``ClientCursor``) keeps SQLite's loose typing: a parameter's type comes from
+its value, not from a server-side guess that a ``?`` compared with a text column must be text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+import psycopg
+from psycopg.pq import TransactionStatus
+
+from crawler.store.postgres.dialect import translate
+
+CONNECT_TIMEOUT = 10
+
+
+class PgCursor:
+    """The part of ``sqlite3.Cursor`` the store uses."""
+
+    def __init__(self, cursor: psycopg.Cursor, lastrowid: int | None = None) -> None:
+        self._cursor = cursor
+        self.lastrowid = lastrowid
+
+    @property
+    def rowcount(self) -> int:
+        return self._cursor.rowcount
+
+    @property
+    def description(self) -> list[tuple[str, ...]] | None:
+        columns = self._cursor.description
+        return None if columns is None else [(c.name,) for c in columns]
+
+    def fetchone(self) -> tuple | None:
+        return self._cursor.fetchone() if self._cursor.description else None
+
+    def fetchall(self) -> list[tuple]:
+        return self._cursor.fetchall() if self._cursor.description else []
+
+    def __iter__(self) -> Iterator[tuple]:
+        return iter(self.fetchall())
+
+
+class PgConnection:
+    """The part of ``sqlite3.Connection`` the store uses, over one psycopg connection."""
+
+    def __init__(self, url: str) -> None:
+        self.raw = psycopg.connect(
+            url,
+            autocommit=True,
+            cursor_factory=psycopg.ClientCursor,
+            connect_timeout=CONNECT_TIMEOUT,
+        )
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> PgCursor:
+        statement = translate(sql)
+        cursor = self.raw.cursor()
+        cursor.execute(statement.sql, tuple(params))
+        lastrowid = cursor.fetchone()[0] if statement.returns_id else None
+        return PgCursor(cursor, lastrowid)
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> PgCursor:
+        statement = translate(sql)
+        cursor = self.raw.cursor()
+        rows = [tuple(r) for r in rows]
+        if rows:
+            cursor.executemany(statement.sql, rows)
+        return PgCursor(cursor)
+
+    @property
+    def in_transaction(self) -> bool:
+        return self.raw.info.transaction_status != TransactionStatus.IDLE
+
+    def close(self) -> None:
+        self.raw.close()
