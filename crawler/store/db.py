@@ -52,18 +52,22 @@ _STORED_ENTRY = (
 class Store:
     """One connection to the Tickerwatch database; writes go through :meth:`transaction`.
 
-    A ``postgresql://`` location opens a :class:`crawler.store.postgres.store.PgStore`
-    instead: every caller keeps writing ``Store(location)`` whichever backend ``--db`` names.
+    The location is a SQLite file or a ``postgresql://`` URL. PostgreSQL runs the same SQL
+    through a connection that answers like ``sqlite3``'s (crawler/store/postgres/): every
+    method below serves both backends; only opening, closing and checkpoints differ.
     """
 
-    def __new__(cls, path: str | Path, **kwargs: object) -> Store:
-        if cls is Store and is_postgres_url(path):
-            from crawler.store.postgres.store import PgStore
-
-            return super().__new__(PgStore)
-        return super().__new__(cls)
-
     def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
+        self.postgres = is_postgres_url(path)
+        if self.postgres:
+            from crawler.store.postgres.connection import PgConnection
+            from crawler.store.postgres.schema import migrate as migrate_postgres
+
+            self.path: Path | str = str(path)  # names the database in messages and caches
+            self._conn = PgConnection(self.path)
+            if not readonly:
+                migrate_postgres(self._conn.raw)
+            return
         self.path = Path(path)
         if readonly:
             conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None)
@@ -73,6 +77,7 @@ class Store:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys = ON")
         self.db = sqlite_utils.Database(conn)
+        self._conn = conn
         if not readonly:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
@@ -80,13 +85,18 @@ class Store:
 
     @property
     def conn(self) -> sqlite3.Connection:
-        return self.db.conn
+        return self._conn
 
     def quote_fts(self, search: str) -> str:
         """A user's search words as this backend's full-text query (each word required)."""
+        if self.postgres:
+            return search  # plainto_tsquery (postgres/dialect.py) requires every word
         return self.db.quote_fts(search)
 
     def close(self) -> None:
+        if self.postgres:
+            self.conn.close()
+            return
         try:
             self._truncate_wal()
         except sqlite3.Error:
@@ -112,6 +122,8 @@ class Store:
         # A PASSIVE checkpoint copies the WAL into the database (about 1 ms a commit, every
         # poll); SQLite's own auto-checkpoint does that already. The WAL file is at least as
         # large as its log, so a small file means a short log: only a big one is worth a look.
+        if self.postgres:
+            return  # PostgreSQL checkpoints by itself
         try:
             wal_bytes = os.stat(f"{self.path}-wal").st_size
         except OSError:

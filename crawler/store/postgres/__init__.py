@@ -1,7 +1,8 @@
 """The PostgreSQL backend: the same tables and the same SQL as SQLite, for many workers.
 
-``--db postgresql://…`` selects it (``Store`` hands such a location to :class:`PgStore`). The
-store's SQL is SQLite's; :mod:`.dialect` is the one place that turns it into PostgreSQL's.
+``--db postgresql://…`` selects it: ``Store`` (crawler/store/db.py) then opens a
+:class:`~crawler.store.postgres.connection.PgConnection`. The store's SQL is SQLite's;
+:mod:`.dialect` is the one place that turns it into PostgreSQL's.
 """
 
 from __future__ import annotations
