@@ -82,7 +82,7 @@ def poll(
     setup_logging(obj["log_format"], events_to_stdout=True)
     if name and len(urls) > 1:
         raise click.UsageError("--name names one source: give one URL with it")
-    if not obj["db"].exists():  # never a surprise: say where a new database goes
+    if not is_postgres_url(obj["db"]) and not obj["db"].exists():  # say where a new one goes
         click.echo(f"creating database {obj['db']}", err=True)
 
     async def poll_all() -> int:
