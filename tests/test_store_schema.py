@@ -147,7 +147,7 @@ def test_version_7_database_gains_the_embed_columns(tmp_path):
     db.conn.commit()
     db.close()
     store = Store(path)
-    assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 8
+    assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     row = store.conn.execute(
         "SELECT name, embed_platform, embed_ref, embed_endpoint, embed_checked_at FROM sources"
     ).fetchone()
