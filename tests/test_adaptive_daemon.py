@@ -8,8 +8,9 @@ import sqlite3
 import threading
 import time
 
-from tests.conftest import tickerwatch
+from tests.conftest import needs_real, tickerwatch
 from tests.daemon_process import DaemonProcess, liveblog_page
+from tests.test_series import MONDAY, TUESDAY, hub_feed
 
 
 def page(n: int, closed: bool = False) -> str:
@@ -94,3 +95,48 @@ def test_hot_quiet_and_ended_sources(server, db_path, tmp_path):
     lines = {line.split()[0]: line for line in status.stdout.splitlines()[1:] if line.strip()}
     assert "hot: " in lines["hot"] and "quiet " in lines["quiet"]
     assert "ended at" in lines["closing"]
+
+    # After a restart the ended source stays ended: not polled, not announced again.
+    hot_before = server.hits("/hot.html")
+    daemon = DaemonProcess(db_path, config)
+    try:
+        wait_until(lambda: server.hits("/hot.html") >= hot_before + 3, what="hot polled again")
+    finally:
+        assert daemon.stop() == 0
+    assert server.hits("/closing.html") == ended_hits
+    assert "ENDED" not in daemon.text()
+
+
+@needs_real
+def test_a_superseded_series_member_ends(server, db_path, tmp_path):
+    base = server.url("")
+    server.set(MONDAY, liveblog_page([("mo0", "Montag 0", "Text.")]))
+    hub = server.set(
+        "/index~rss2.xml", hub_feed(base, (MONDAY, "Montag")), content_type="application/rss+xml"
+    )
+    config = tmp_path / "sources.toml"
+    config.write_text(
+        f'[[source]]\nname = "ukraine"\nurl = "{hub}"\nkind = "series"\n'
+        'match = "/newsticker/liveblog-ukraine-"\nmin_every = "1s"\nmax_every = "2s"\n'
+        'grace = "4s"\n'
+    )
+    daemon = DaemonProcess(db_path, config)
+    try:
+        daemon.wait_for(r"^BASELINE ukraine/liveblog-ukraine-montag-100 ", timeout=60)
+        server.set(TUESDAY, liveblog_page([("di0", "Dienstag 0", "Text.")]))
+        server.set(
+            "/index~rss2.xml",
+            hub_feed(base, (TUESDAY, "Dienstag"), (MONDAY, "Montag")),
+            content_type="application/rss+xml",
+        )
+        daemon.wait_for(
+            r"^ENDED ukraine/liveblog-ukraine-montag-100 superseded by "
+            r"ukraine/liveblog-ukraine-dienstag-101; polled every 6 h for 4 s, then not at all$",
+            timeout=60,
+        )
+        daemon.wait_for(r"grace period over, no longer polling \S+montag-100", timeout=60)
+    finally:
+        assert daemon.stop() == 0
+    *_, ended_at, reason = pace_of(db_path, "ukraine/liveblog-ukraine-montag-100")
+    assert ended_at and reason == "superseded by ukraine/liveblog-ukraine-dienstag-101"
+    assert pace_of(db_path, "ukraine/liveblog-ukraine-dienstag-101")[2] is None
