@@ -331,3 +331,14 @@ def test_a_layout_modifier_naming_the_sidebar_does_not_hide_the_entries() -> Non
         "<main>", '<main class="layout layout--with-sidebar has-sidebar">'
     )
     assert extract_liveblog(page, LOCAL_URL).strategy == "generic"
+
+
+def test_a_time_line_before_the_entry_heading() -> None:
+    """<p class="zeit">09:05</p><h3>Title</h3><p>…</p>: the heading after the time is the title."""
+    result = _extract("time_line_then_heading.html")
+    assert [(e.published_at, e.title) for e in result.entries] == [
+        ("2024-09-16T07:05:00+00:00", "Pegel in Dresden steigt weiter"),
+        ("2024-09-16T06:40:00+00:00", "Fähren stellen Betrieb ein"),
+        ("2024-09-16T05:55:00+00:00", "Krisenstab tagt"),
+    ]
+    assert result.entries[0].body_html.startswith("<p>Die Elbe")

@@ -151,9 +151,12 @@ def _title(run: list[Any], flat: bool, found: FoundTime) -> tuple[str, Any]:
         # "05.20 Uhr: Titel", "+++ 14:26 Titel +++", "14:26 – Titel": the heading minus its time.
         text = text_of(member)
         whole_lead = found.el is not member and text_of(found.el) == text
-        if member.tag != "p" or whole_lead or (len(run) > 1 and len(text) <= 200):
-            return _without_time(text), member
-        return "", None
+        rest = _without_time(text)
+        if rest and (member.tag != "p" or whole_lead or (len(run) > 1 and len(text) <= 200)):
+            return rest, member
+        if rest:
+            return "", None
+        # A bare "05:20" line before the entry's own heading: the heading is the title.
     for node in run:
         for el in xp(_TITLE)(node):
             if found.el is not None and _contains(found.el, el):
