@@ -144,3 +144,16 @@ def test_a_refresh_stamp_from_the_future_does_not_freeze_last_seen_at(store):
         clock.move_to("2026-11-25T12:05:00+00:00")
         record_poll(store, poll(status="not_modified"))
         assert _seen(store)["a"][0] == "12:00"  # and back to one refresh per interval
+
+
+def test_a_re_keyed_entry_is_one_changed_on_both_backends(store):
+    """A slug id retitled (crawler/diff/renames.py): the stored row takes the new key."""
+    body = "Die Polizei hat am Abend die Innenstadt gesperrt, nachdem ein Paket gefunden wurde."
+    record_poll(store, poll(item("neu", "Andere Meldung", 5, 0), item("paket", body, 1, 1)))
+    renamed = item("paket-gefunden", body + " Entwarnung.", 1, 1)
+    second = record_poll(store, poll(item("neu", "Andere Meldung", 5, 0), renamed))
+    assert [(d.event, d.key, d.revision) for d in second.developments] == [
+        ("changed", "paket-gefunden", 2)
+    ]
+    keys = store.conn.execute("SELECT key, missing_polls FROM entries ORDER BY id").fetchall()
+    assert keys == [("paket-gefunden", 0), ("neu", 0)]

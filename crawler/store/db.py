@@ -237,7 +237,8 @@ class Store:
     def bodies(self, conn: sqlite3.Connection, ids: list[int]) -> dict[int, str]:
         """The stored bodies of entry ``ids`` (the few a rename check compares)."""
         rows = conn.execute(
-            "SELECT id, body FROM entries WHERE id IN (SELECT value FROM json_each(?))",
+            "SELECT id, body FROM entries "
+            "WHERE id IN (SELECT CAST(value AS INTEGER) FROM json_each(?))",
             (json.dumps(ids),),
         )
         return {row[0]: row[1] or "" for row in rows}
