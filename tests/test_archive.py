@@ -11,7 +11,6 @@ from bench.churn import grow, newest_key
 from crawler.items import EntryItem, PollItem, RawPage
 from crawler.store import archive
 from crawler.store.archive import load_body, page_at, pages_since, prune
-from crawler.store.db import Store
 from crawler.store.recording import record_poll
 from tests.conftest import REAL, needs_real, tickerwatch
 from tests.daemon_process import DaemonProcess, liveblog_page
@@ -65,20 +64,20 @@ def _poll(body: bytes, key: str) -> PollItem:
     return PollItem(source_url=URL, kind="liveblog", strategy="test", entries=[entry], raw=raw)
 
 
-def test_prune_deletes_old_pages_and_keeps_the_rest_readable(tmp_path, monkeypatch):
+def test_prune_deletes_old_pages_and_keeps_the_rest_readable(any_store, monkeypatch):
     time_machine = pytest.importorskip("time_machine")
     monkeypatch.setattr(archive, "KEYFRAME_EVERY", 3)  # chains of three: keyframes and deltas
-    store = Store(tmp_path / "tw.db")
+    store = any_store
     bodies = [
         b"<html><body>" + b"<p>entry %d</p>" % i * (i + 1) + b"</body></html>" for i in range(7)
     ]
     days = ["01", "03", "05", "07", "20", "21", "22"]
     for day, body in zip(days, bodies, strict=True):
         with time_machine.travel(f"2026-11-{day}T12:00:00+00:00", tick=False):
-            record_poll(store, _poll(body, day))
+            source = record_poll(store, _poll(body, day)).source_id
     depths = [r[0] for r in store.conn.execute("SELECT depth FROM pages ORDER BY id")]
     assert depths == [0, 1, 2, 0, 1, 2, 0]
-    assert [p.body for p in pages_since(store.conn, 1)] == bodies
+    assert [p.body for p in pages_since(store.conn, source)] == bodies
     # Pages of the 1st and 3rd go; the 5th's dictionary (the 3rd) goes with them, so it is
     # stored whole; every kept page still reads back exactly.
     result = prune(store, "2026-11-04T00:00:00+00:00")
@@ -86,24 +85,23 @@ def test_prune_deletes_old_pages_and_keeps_the_rest_readable(tmp_path, monkeypat
     kept = store.conn.execute("SELECT id, base_id, fetched_at FROM pages ORDER BY id").fetchall()
     assert [k[1] for k in kept] == [None, None, kept[1][0], kept[2][0], None]
     assert [load_body(store.conn, k[0]) for k in kept] == bodies[2:]
-    assert page_at(store.conn, 1, "2026-11-20T13:00:00+00:00").body == bodies[4]
-    assert page_at(store.conn, 1, "2026-11-02T00:00:00+00:00") is None
+    assert page_at(store.conn, source, "2026-11-20T13:00:00+00:00").body == bodies[4]
+    assert page_at(store.conn, source, "2026-11-02T00:00:00+00:00") is None
     pointers = store.conn.execute("SELECT page_id FROM polls ORDER BY id").fetchall()
     assert [p[0] for p in pointers] == [None, None] + [k[0] for k in kept]
     assert store.conn.execute("SELECT count(*) FROM entries").fetchone()[0] == 7
-    store.close()
 
 
-def test_an_unchanged_body_after_a_failed_extraction_points_at_the_same_page(tmp_path):
+def test_an_unchanged_body_after_a_failed_extraction_points_at_the_same_page(any_store):
     """A page the extractor fails on is archived once, however often it is polled."""
-    store = Store(tmp_path / "tw.db")
+    store = any_store
     failed = PollItem(source_url=URL, kind="liveblog", status="error", error="extraction failed")
     for _ in range(3):
         failed.raw = RawPage(b"<html>broken</html>", "h1", URL)
         record_poll(store, failed)
     assert store.conn.execute("SELECT count(*) FROM pages").fetchone()[0] == 1
-    assert {r[0] for r in store.conn.execute("SELECT page_id FROM polls")} == {1}
-    store.close()
+    pages = store.conn.execute("SELECT id FROM pages").fetchall()
+    assert {r[0] for r in store.conn.execute("SELECT page_id FROM polls")} == {pages[0][0]}
 
 
 def test_archive_false_keeps_nothing_for_that_source(server, db_path, tmp_path, monkeypatch):
