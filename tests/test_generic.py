@@ -342,3 +342,14 @@ def test_a_time_line_before_the_entry_heading() -> None:
         ("2024-09-16T05:55:00+00:00", "Krisenstab tagt"),
     ]
     assert result.entries[0].body_html.startswith("<p>Die Elbe")
+
+
+def test_times_printed_as_permalinks_and_a_bare_day_attribute() -> None:
+    """<a href="#p3">11:50</a> is the entry's time; data-date="2025-01-10" is no midnight."""
+    result = _extract("permalink_times.html")
+    assert result.strategy == "generic", result.reason
+    assert [e.published_at for e in result.entries] == [
+        "2025-01-10T11:50:00+00:00",
+        "2025-01-10T11:20:00+00:00",
+        "2025-01-10T10:45:00+00:00",
+    ]

@@ -67,6 +67,8 @@ def _time_in(node: Any) -> FoundTime:
         for attr, value in el.attrib.items():
             if not _is_time_attr(el, attr):
                 continue
+            if not _has_clock(value):
+                continue  # a bare day ("2024-05-25") is no time of an entry
             naive = False
             when = parse_any(value)
             if when is None and not value.strip().isdigit():
@@ -79,6 +81,11 @@ def _time_in(node: Any) -> FoundTime:
             if p.timed:
                 printed = FoundTime(el, printed=p)
     return printed or FoundTime()
+
+
+def _has_clock(value: str) -> bool:
+    value = value.strip()
+    return value.isdigit() or ":" in value or "T" in value
 
 
 def _is_time_attr(el: Any, attr: str) -> bool:

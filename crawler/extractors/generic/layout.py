@@ -30,10 +30,13 @@ _ATTR_SIGNALS = (
     " | //body//*[@*[contains(name(), '-time') or contains(name(), 'timestamp')]]"
 )
 # Short text nodes with a digit (a clock, a match minute, "4m ago"); read_printed decides.
+# Inside a link only a bare time counts ("12:50" as the entry's permalink): the dated links
+# of teaser lists are not entries.
 _TEXT_SIGNALS = (
     "//body//text()[string-length(normalize-space()) < 40]"
     "[translate(., '0123456789', '') != .]"
-    "[not(ancestor::script or ancestor::style or ancestor::a or ancestor::option)]"
+    "[not(ancestor::script or ancestor::style or ancestor::option)]"
+    "[not(ancestor::a) or string-length(normalize-space()) <= 16]"
 )
 # The page's own "Stand: 25.05.2024 20:37 Uhr" / "Updated 12:00" line dates the page, no entry.
 _DATELINE_RE = re.compile(
