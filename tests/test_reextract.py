@@ -96,3 +96,50 @@ def test_reextract_refuses_what_it_cannot_read(server, db_path):
     assert missing.returncode != 0 and "no source named 'nope'" in missing.stderr
     feed = tickerwatch("reextract", "feed", db=db_path)
     assert feed.returncode != 0 and "re-extraction reads liveblog pages" in feed.stderr
+
+
+def test_reextract_in_process_on_both_backends(any_store):
+    """The same reconciliation on SQLite and PostgreSQL: a poll that stored wrong titles and
+    missed entries (as a broken extractor would), corrected from the archived pages."""
+    from crawler.items import EntryItem, PollItem, RawPage
+    from crawler.reextraction import reextract
+    from crawler.store.recording import record_poll
+    from tests.daemon_process import liveblog_page
+
+    url = "http://127.0.0.1:9/newsticker/liveblog-test-montag-1.html"
+    news = [(f"e{i}", f"Meldung {i}", f"Text der Meldung {i}.") for i in range(3)]
+    for n in (2, 3):  # two polls; the broken extractor saw only e0, under a wrong title
+        body = liveblog_page(news[:n]).encode()
+        wrong = EntryItem(key="e0", title="Kaputt", body="?", raw_hash="r", content_hash="c")
+        record_poll(
+            any_store,
+            PollItem(
+                source_url=url,
+                kind="liveblog",
+                source_name="t",
+                strategy="broken",
+                entries=[wrong],
+                raw=RawPage(body, f"h{n}", url, "utf-8", "text/html"),
+            ),
+        )
+    conn = any_store.conn
+    events = conn.execute("SELECT count(*) FROM events").fetchone()[0]
+    dry = reextract(any_store, "t", dry_run=True)
+    assert (dry.pages, dry.added, dry.corrected) == (2, 2, 1)
+    assert conn.execute("SELECT count(*) FROM entries").fetchone()[0] == 1
+    plan = reextract(any_store, "t")
+    assert sorted((c.action, c.entry.key) for c in plan.corrections) == [
+        ("add", "e1"),
+        ("add", "e2"),
+        ("correct", "e0"),
+    ]
+    titles = dict(conn.execute("SELECT key, title FROM entries").fetchall())
+    assert titles == {"e0": "Meldung 0", "e1": "Meldung 1", "e2": "Meldung 2"}
+    seen = dict(conn.execute("SELECT key, first_seen_at FROM entries").fetchall())
+    polls = [r[0] for r in conn.execute("SELECT finished_at FROM polls ORDER BY id")]
+    assert (seen["e1"], seen["e2"]) == (polls[0], polls[1])  # when its page was first polled
+    assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == events
+    marked = conn.execute("SELECT count(*) FROM revisions WHERE reextracted = 1").fetchone()[0]
+    assert marked == 3
+    again = reextract(any_store, "t")
+    assert (again.added, again.corrected) == (0, 0)

@@ -11,9 +11,9 @@ import click
 
 from crawler.store.archive import archive_stats, page_at, prune, source_id_named
 from crawler.store.db import Store
-from crawler.store.postgres import is_postgres_url
 from crawler.text.terminal import safe_for_log
 from scheduler.cli.options import json_option
+from scheduler.cli.reading import missing_db_message
 from scheduler.config.durations import parse_duration
 from scheduler.config.model import DEFAULT_ARCHIVE_DAYS, ConfigError
 from scheduler.config.reading import load_config
@@ -37,8 +37,10 @@ def parse_when(text: str, option: str) -> str:
 
 
 def open_db(db_path: Path) -> Store:
-    if not is_postgres_url(db_path) and not Path(db_path).exists():
-        raise click.ClickException(f"no database at {db_path} (poll something first, or use --db)")
+    """Like the reading commands' (never creates a database), but writable: prune, reextract."""
+    problem = missing_db_message(db_path)
+    if problem:
+        raise click.ClickException(problem)
     return Store(db_path)
 
 
