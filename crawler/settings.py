@@ -18,6 +18,10 @@ CONCURRENT_REQUESTS = 64
 # process callback output, so the default of 100 cost a quarter of an unchanged poll's CPU.
 CONCURRENT_ITEMS = 1
 CONCURRENT_REQUESTS_PER_DOMAIN = 8
+# Polls handed to Scrapy at once (scheduler/engine.py); the rest wait in the engine, where
+# waiting is cheap and no timeout runs. Below CONCURRENT_REQUESTS, so that article fetches of
+# feed polls in flight still find a download slot.
+TICKERWATCH_POLLS_IN_FLIGHT = 48
 DOWNLOAD_DELAY = 0
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 32 * 1024 * 1024

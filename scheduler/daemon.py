@@ -117,6 +117,7 @@ class Daemon(ConfigReload):
                 watcher.cancel()
             clock.cancel()
             await self._shutdown()
+            self.health.flush()
             self.health.uninstall()
             for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 loop.remove_signal_handler(signum)
@@ -139,7 +140,12 @@ class Daemon(ConfigReload):
         # Pause first: shutting APScheduler's asyncio executor down would cancel running polls.
         if self.scheduler is not None:
             self.scheduler.pause()
-        tasks = list(self.running.values())
+        dropped = self.engine.drain()  # polls not yet handed to Scrapy: dropped, not waited for
+        if dropped:
+            logger.info(
+                "%d queued polls dropped (their sources poll when due after a restart)", dropped
+            )
+        tasks = [t for t in self.running.values() if not t.done()]
         if tasks and not self._urgent:
             _done, pending = await asyncio.wait(tasks, timeout=POLL_GRACE)
             if pending:

@@ -30,6 +30,7 @@ class SourceHealth:
         self.streaks = streaks  # the daemon's own dict: name -> consecutive failed polls
         self.degraded_since: dict[str, datetime] = {}
         self.urls: dict[str, str] = {}  # name -> url, so URL-only log records are matched too
+        self.names: dict[str, str] = {}  # url -> name: one lookup per record, not a scan
         self.filter = _DemoteRepeats(self)
 
     def install(self) -> None:
@@ -44,11 +45,13 @@ class SourceHealth:
         """True when ``key`` (a source name or URL) already failed on its previous poll."""
         if self.streaks.get(key, 0) >= 1:
             return True
-        return any(url == key and self.streaks.get(n, 0) >= 1 for n, url in self.urls.items())
+        name = self.names.get(key)
+        return name is not None and self.streaks.get(name, 0) >= 1
 
     def after_poll(self, name: str, url: str, streak: int, error: str | None, delay: float) -> None:
         """Called with the streak as it stands after a poll (0: the poll was good)."""
         self.urls[name] = url
+        self.names[url] = name
         if streak >= DEGRADED_AFTER and name not in self.degraded_since:
             self.degraded_since[name] = datetime.now(UTC)
             logger.warning(
@@ -71,15 +74,30 @@ class SourceHealth:
 
     def forget(self, name: str) -> None:
         self.degraded_since.pop(name, None)
-        self.urls.pop(name, None)
+        self.names.pop(self.urls.pop(name, ""), None)
+
+    def flush(self) -> None:
+        """Say how many warnings the burst limit held back (at shutdown)."""
+        self.filter.summarise()
+
+
+# Thousands of sources failing together (the network is down) would each log their first
+# failure: past BURST_LINES per-poll warnings in BURST_WINDOW seconds, the rest are counted and
+# one summary line says how many (``tickerwatch status`` has every source's state).
+BURST_LINES = 50
+BURST_WINDOW = 60.0
 
 
 class _DemoteRepeats(logging.Filter):
-    """WARNING/ERROR lines about a source that is already failing become INFO lines."""
+    """WARNING/ERROR lines about a source that is already failing become INFO lines; a burst of
+    per-poll warnings from many sources at once is cut short and summarised."""
 
     def __init__(self, health: SourceHealth) -> None:
         super().__init__()
         self.health = health
+        self.window_start = 0.0
+        self.shown = 0
+        self.held = 0
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.levelno < logging.WARNING or getattr(record, "status", None) == "degraded":
@@ -87,4 +105,23 @@ class _DemoteRepeats(logging.Filter):
         keys = [getattr(record, "source", None), getattr(record, "url", None)]
         if any(key and self.health.in_streak(key) for key in keys):
             record.levelno, record.levelname = logging.INFO, "INFO"
+            return True
+        if record.created - self.window_start > BURST_WINDOW:
+            self.summarise()
+            self.window_start, self.shown = record.created, 0
+        self.shown += 1
+        if self.shown > BURST_LINES:
+            self.held += 1
+            return False
         return True
+
+    def summarise(self) -> None:
+        if self.held:
+            held, self.held = self.held, 0
+            logger.warning(
+                "%d more poll warnings within %.0fs not shown (a mass failure?); "
+                "`tickerwatch status` lists every source's last poll",
+                held,
+                BURST_WINDOW,
+                extra={"status": "degraded"},  # passes this filter
+            )

@@ -8,6 +8,7 @@ diffed, committed and reported by the item pipelines.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 import uuid
@@ -69,6 +70,10 @@ class PollEngine:
         self.crawler: Crawler | None = None
         self._pending: dict[str, defer.Deferred] = {}
         self._finished: defer.Deferred | None = None
+        # At most this many polls are in Scrapy at once; the others wait here (see poll_async).
+        self._slots: asyncio.Semaphore | None = None
+        self._waiting: set[asyncio.Task] = set()
+        self._draining = False
 
     @property
     def spider(self) -> PollSpider:
@@ -125,7 +130,40 @@ class PollEngine:
         return result
 
     async def poll_async(self, url: str, **options: Any) -> PollItem:
-        return await maybe_deferred_to_future(self.poll(url, **options))
+        """One poll, handed to Scrapy only when fewer than TICKERWATCH_POLLS_IN_FLIGHT are there.
+
+        With thousands of sources due at once (a first round, a restart) every request given to
+        Scrapy would sit in its queues while its poll's time runs, and the CPU spent on the
+        answers already in would make the ones still downloading miss their timeouts: a timeout
+        must measure the server, not our queue. Waiting here costs nothing, and a poll that is
+        still waiting when the engine drains (shutdown) is dropped at once, unstarted.
+        """
+        if self._slots is None:
+            limit = self.settings.getint("TICKERWATCH_POLLS_IN_FLIGHT") or 1
+            self._slots = asyncio.Semaphore(limit)
+        if self._draining:
+            raise asyncio.CancelledError
+        task = asyncio.current_task()
+        if task is not None:
+            self._waiting.add(task)
+        try:
+            await self._slots.acquire()
+        finally:
+            self._waiting.discard(task)  # type: ignore[arg-type]
+        try:
+            if self._draining:
+                raise asyncio.CancelledError
+            return await maybe_deferred_to_future(self.poll(url, **options))
+        finally:
+            self._slots.release()
+
+    def drain(self) -> int:
+        """Hand Scrapy no more polls: cancel those still waiting for a slot; how many there were."""
+        self._draining = True
+        waiting = list(self._waiting)
+        for task in waiting:
+            task.cancel()
+        return len(waiting)
 
     @property
     def in_flight(self) -> int:
