@@ -60,7 +60,7 @@ async def liveblog_or_embed(
         parse_page(response, item)
         return
     parse_page(response, item)
-    if item.entries or item.status == "error":
+    if item.entries or item.status != "ok":  # entries, or a failed or cut-off page
         return
     before = (item.strategy, item.error, item.dom_count, item.structured_count)
     item.strategy, item.error, item.dom_count, item.structured_count = None, None, 0, 0
