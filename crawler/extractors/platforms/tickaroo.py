@@ -7,7 +7,10 @@ with ``local_id``, ``local_status`` (0 published, 60 unpublished, 100 deleted), 
 ``headline`` (milestones) and ``contents`` (Editor V2 blocks) or ``event_info`` (Editor V1).
 The only real Tickaroo-shaped file we have is a v5 event that livebridge *sends* to Tickaroo
 (../shared/fixtures/platforms/tickaroo/livebridge-tickaroo_event-v5.json); ``parse_event``
-reads it, but no response fetched from Tickaroo was available.
+reads it, but no response fetched from Tickaroo was available. Per the docs the full feed
+(polled today) lists live events only; deleted/unpublished ones come with ``refresh`` (the
+incremental form ``endpoint(ref, since)`` builds, not polled yet), so ``local_status`` is
+honoured wherever it appears but a deletion normally reaches us as a vanished event.
 
 Embed markup: ``<tickaroo-liveblog liveblogId=… clientId=…>`` (the tik4 web component) or a
 ``<script src=…/tik4.js?liveblogId=…&clientId=…>``. A ``tik4.css`` link, a meta tag or the

@@ -6,7 +6,9 @@ Format status: **documented + mock responses seen**. The plugin's own React mock
 has ``id`` (string), ``type`` (``new``/``update``/``delete``), ``render`` (HTML),
 ``timestamp``/``entry_time`` (epoch s), ``key_event`` and ``css_classes`` (``type-key``).
 No captured response holds an ``update`` or ``delete`` entry; those follow the plugin source:
-a ``delete`` entry carries the id of the entry it removes (removed at once).
+a ``delete`` entry carries the id of the entry it removes (removed at once). Such entries
+come in the ``entries/<since>/<until>/`` form; the paged ``get-entries`` form polled today
+lists the current entries, so a deletion normally reaches us as a vanished entry.
 
 Embed markup: ``#wpcom-liveblog-container`` *and* the ``liveblog_settings`` script object with
 a numeric ``post_id`` (an empty container alone, as on nypost.com articles, is not a liveblog).
