@@ -37,6 +37,7 @@ class Arena(Platform):
     claims = ".arena-liveblog[data-publisher][data-event]"
     marker = b"arena-liveblog"
     hosts = ("cached-api.arena.im",)
+    formats = "documented (public client code only; no payload seen)"
 
     def detect(self, page: Page) -> EmbedRef | None:
         expr = "//*[contains(concat(' ', normalize-space(@class), ' '), ' arena-liveblog ')]"

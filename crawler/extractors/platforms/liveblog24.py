@@ -39,6 +39,7 @@ class Liveblog24(Platform):
     claims = "#LB24_LIVE_CONTENT[data-eid]"
     marker = b"LB24_LIVE_CONTENT"
     hosts = ("data.24liveplus.com",)
+    formats = "documented (public client code only; no payload seen)"
     incremental = "last_nid=<entry id> (pages to older entries)"
 
     def detect(self, page: Page) -> EmbedRef | None:

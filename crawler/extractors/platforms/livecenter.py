@@ -40,6 +40,7 @@ class LiveCenter(Platform):
     claims = "div.live-center-embed[data-src*='/frame/<tenant>/<channel>']"
     marker = b"live-center-embed"
     hosts = ("livecentercdn.norkon.net", "livecenter.norkon.net")
+    formats = "documented (public client code only; no payload seen)"
     incremental = "Changes/<lastChangesId>/"
 
     def detect(self, page: Page) -> EmbedRef | None:
