@@ -57,7 +57,7 @@ def test_new_entries_reach_log_and_db_within_an_interval(server, db_path, config
         assert f"database {db_path}," in daemon.text()  # the absolute path, logged at start
         server.set(PAGE, liveblog_page(entries(4)))
         elapsed = daemon.wait_for(r"^NEW ticker \S+ Meldung 3 ")
-        assert elapsed <= 2 * 1.1 + 2
+        assert elapsed <= 2 * 1.1 + 6  # one interval (+10 %), and room for a busy machine
         assert count(db_path, "SELECT count(*) FROM entries WHERE key = 'e3'") == 1
         # status and tail read the database while the daemon writes it.
         status = tickerwatch("status", db=db_path)

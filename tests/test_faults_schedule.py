@@ -151,7 +151,8 @@ def test_daemon_honours_retry_after_backs_off_and_survives_a_stall(faults, tmp_p
     # lines demoted after the first, automatic recovery, and no entry touched.
     flaky_gaps = gaps(faults, "/flaky")[1:4]
     for gap, expected in zip(flaky_gaps, (1.0, 2.0, 4.0), strict=True):
-        assert 0.85 * expected <= gap <= 1.3 * expected + 0.3, flaky_gaps
+        # Never early (the doubling); late only by what a busy machine adds.
+        assert 0.85 * expected <= gap <= 1.3 * expected + 1.5, flaky_gaps
     assert log.count("source flaky degraded") == 1 and log.count("source flaky recovered") == 1
     assert len([line for line in log.splitlines() if "WARNING" in line and "flaky" in line]) == 2
     assert flaky == (4, 0, 1) and flaky_events == 0
