@@ -181,6 +181,9 @@ class PollItem:
     # Filled by the pipelines.
     poll_id: int | None = None
     token: str | None = None  # lets the poll engine match the stored item to its request
+    # A PostgreSQL worker's tick (scheduler/worker.py): the poll's transaction commits only if
+    # no poll of this source committed for this tick or a later one.
+    tick: int | None = None
     recorded: RecordedPoll | None = None  # once committed (crawler/store/recording.py)
     # What the poll started from (see SourceState for why the pipelines use this snapshot).
     state: SourceState = field(default_factory=SourceState)

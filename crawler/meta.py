@@ -10,6 +10,7 @@ KIND = "tw_kind"  # "auto" | "liveblog" | "feed" | "hub"
 SOURCE_NAME = "tw_source_name"
 SITE = "tw_site"  # an extractor forced by name
 SELECTORS = "tw_selectors"  # the config's own selectors for this source
+TICK = "tw_tick"  # a PostgreSQL worker's tick: the poll commits once per tick (store/recording.py)
 TOKEN = "tw_token"  # matches the stored PollItem to its request (scheduler/engine.py)
 STARTED_AT = "tw_started_at"
 MAX_ARTICLES = "tw_max_articles"  # article fetches for a feed's new items

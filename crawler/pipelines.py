@@ -6,12 +6,13 @@ import hashlib
 import logging
 
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
 
 from crawler.extensions import store_of
 from crawler.feeds.parse import complete_item
 from crawler.items import EntryItem, PollItem
 from crawler.reporting import report_poll
-from crawler.store.recording import record_poll
+from crawler.store.recording import TickTaken, record_poll
 from crawler.text.cleaning import clean_fragment, content_hash, strip_controls
 
 logger = logging.getLogger(__name__)
@@ -74,7 +75,11 @@ class StorePipeline(_Pipeline):
         self.store = store_of(crawler)
 
     def process_item(self, item: PollItem) -> PollItem:
-        recorded = record_poll(self.store, item)
+        try:
+            recorded = record_poll(self.store, item)
+        except TickTaken as taken:  # rolled back: another worker's poll of this tick counts
+            self.stats.inc_value("tickerwatch/polls_tick_taken")
+            raise DropItem(str(taken), log_level="INFO") from None
         item.poll_id = recorded.poll_id
         item.status = recorded.status
         item.error = recorded.warning if recorded.status != "ok" else None

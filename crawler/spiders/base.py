@@ -68,6 +68,7 @@ class PollSpider(scrapy.Spider):
         origin: str | None = None,
         selectors: dict[str, str] | None = None,
         archive: bool = True,
+        tick: int | None = None,
     ) -> scrapy.Request:
         """One poll. ``kind="hub"`` reads a series hub (a feed, or an overview page's links);
         ``origin`` marks a URL that content supplied (a hub's link), not the operator."""
@@ -78,6 +79,7 @@ class PollSpider(scrapy.Spider):
             meta.SITE: site,
             meta.SELECTORS: selectors,
             meta.TOKEN: token,
+            meta.TICK: tick,
             meta.STARTED_AT: utcnow(),
             meta.MAX_ARTICLES: max_articles,
             meta.ARCHIVE: archive,
@@ -113,6 +115,7 @@ class PollSpider(scrapy.Spider):
             source_name=request_meta.get(meta.SOURCE_NAME),
             started_at=request_meta.get(meta.STARTED_AT),
             token=request_meta.get(meta.TOKEN),
+            tick=request_meta.get(meta.TICK),
             state=state,
         )
 

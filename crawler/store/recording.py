@@ -21,6 +21,10 @@ from crawler.text.timeparse import iso_to_utc as to_utc
 SEEN_REFRESH = timedelta(minutes=10)
 
 
+class TickTaken(Exception):
+    """Another worker already committed a poll of this source for this tick (or a later one)."""
+
+
 def record_poll(store: Store, item: PollItem) -> RecordedPoll:
     """Diff and store one poll atomically: a crash anywhere leaves the database as it was."""
     now = utcnow()
@@ -28,6 +32,8 @@ def record_poll(store: Store, item: PollItem) -> RecordedPoll:
         source_id, _created, name = store.ensure_source(
             conn, item.source_url, item.kind, item.source_name
         )
+        if item.tick is not None:
+            _take_tick(conn, source_id, item.tick)
         # A changed body is archived whatever its extraction made of it: a page the
         # extractor failed on is the one `tickerwatch reextract` can read again.
         page_id = keep_page(store, conn, source_id, item.raw, now) if item.raw else None
@@ -104,6 +110,18 @@ def record_poll(store: Store, item: PollItem) -> RecordedPoll:
         adapter=adapter_of(item.strategy if status == "ok" else healthy_strategy or item.strategy),
         found=found,
     )
+
+
+def _take_tick(conn, source_id: int, tick: int) -> None:
+    """The compare-and-set that makes a poll's effect happen once per tick: first in the
+    transaction, so the row lock also makes a second worker's poll of the source wait for this
+    one's commit, then find the tick taken and roll back (raising TickTaken)."""
+    cursor = conn.execute(
+        "UPDATE sources SET last_tick = ? WHERE id = ? AND (last_tick IS NULL OR last_tick < ?)",
+        (tick, source_id, tick),
+    )
+    if cursor.rowcount == 0:
+        raise TickTaken(f"source {source_id}: tick {tick} already committed")
 
 
 def _record_unchanged(store, conn, source_id, name, item, now) -> RecordedPoll:

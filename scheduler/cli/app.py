@@ -25,6 +25,7 @@ from scheduler.cli import reextract as cli_reextract
 from scheduler.cli import sites as cli_sites
 from scheduler.cli import sources as cli_sources
 from scheduler.cli import watch as cli_watch
+from scheduler.cli import workers as cli_workers
 from scheduler.cli.guards import GuardedGroup
 from scheduler.cli.options import json_option, resolve_tz, source_option, tz_option
 from scheduler.cli.reading import check_source, open_readonly, why_empty
@@ -167,6 +168,7 @@ def entries(
 for _command in (
     *cli_daemon.COMMANDS,
     *cli_watch.COMMANDS,
+    *cli_workers.COMMANDS,
     *cli_sites.COMMANDS,
     *cli_sources.COMMANDS,
     *cli_history.COMMANDS,

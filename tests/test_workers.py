@@ -1,0 +1,273 @@
+"""Several ``tickerwatch worker`` processes on one PostgreSQL database (issue 15): real processes,
+real Procrastinate, real Scrapy, a recording server on 127.0.0.1.
+
+Every source is polled once per tick, never by two workers at once; every change is stored once;
+a worker SIGKILLed while a request of its is in flight has its bucket finished by another worker
+with nothing lost, duplicated or falsely removed, and no event twice.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter, defaultdict
+from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import psycopg
+
+from tests.conftest import REPO, tickerwatch
+from tests.pages import jsonld_liveblog
+
+TICK = 10
+SOURCES = 30
+WORKERS = 3
+NEW_ENTRY_EVERY = 15.0  # seconds: each page gains an entry this often
+DELAY = 1.0  # each answer waits this long, so polls are caught in flight
+
+
+class RecordingServer:
+    """Serves /s<i>.html, whose entries grow with time; records every request's start and end
+    (and the client port, to find the process that sent it)."""
+
+    def __init__(self) -> None:
+        self.t0 = time.time()
+        self.lock = threading.Lock()
+        self.requests: list[dict] = []
+        self.pids: list[int] = []  # the workers, to tell whose request each one is
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args) -> None:
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802
+                record = {"path": self.path, "start": time.time(), "end": None}
+                record["port"] = self.client_address[1]
+                record["pid"] = _pid_of_port(record["port"], owner.pids)
+                count = 1 + int((record["start"] - owner.t0) // NEW_ENTRY_EVERY)
+                record["entries"] = count
+                with owner.lock:
+                    owner.requests.append(record)
+                entries = [
+                    {"id": n, "headline": f"{self.path} entry {n}", "body": f"text {n}"}
+                    for n in range(count, 0, -1)
+                ]
+                body = jsonld_liveblog(entries).encode()
+                time.sleep(DELAY)
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/html; charset=utf-8")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except OSError:
+                    pass
+                record["end"] = time.time()
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def url(self, i: int) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}/s{i}.html"
+
+    def in_flight(self) -> list[dict]:
+        with self.lock:
+            return [r for r in self.requests if r["end"] is None]
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def _pid_of_port(port: int, pids: list[int]) -> int | None:
+    """The worker whose socket has this local port (a request in flight is that worker's)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as lines:
+            for line in list(lines)[1:]:
+                fields = line.split()
+                if int(fields[1].rsplit(":", 1)[1], 16) == port:
+                    inodes.add(fields[9])
+    for pid in pids:
+        try:
+            fds = os.listdir(f"/proc/{pid}/fd")
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                target = os.readlink(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                continue
+            if target.startswith("socket:[") and target[8:-1] in inodes:
+                return pid
+    return None
+
+
+def _start(pg_url: str, config, log) -> subprocess.Popen:
+    command = [sys.executable, "-m", "scheduler.cli.app", "--db", pg_url, "worker"]
+    command += ["--config", str(config), "--tick", str(TICK), "--concurrency", "8"]
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    return subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def _wait(condition, deadline: float, what: str):
+    end = time.time() + deadline
+    while time.time() < end:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_three_workers_poll_once_per_tick_and_survive_a_sigkill(tmp_path, pg_url):
+    server = RecordingServer()
+    config = tmp_path / "sources.toml"
+    config.write_text(
+        "".join(
+            f'\n[[source]]\nname = "s{i}"\nurl = "{server.url(i)}"\nkind = "liveblog"\n'
+            'every = "10s"\n'
+            for i in range(SOURCES)
+        )
+    )
+    init = tickerwatch("--db", pg_url, "init")
+    assert init.returncode == 0, init.stderr
+    logs = [open(tmp_path / f"worker{n}.log", "w") for n in range(WORKERS)]
+    workers = [_start(pg_url, config, log) for log in logs]
+    server.pids = [w.pid for w in workers]
+    try:
+        # Let a couple of ticks pass, then kill the worker that has a request in flight.
+        _wait(lambda: len(server.requests) >= 2 * SOURCES, 120, "two rounds of polls")
+
+        def victim():
+            for record in server.in_flight():
+                pid = _pid_of_port(record["port"], [w.pid for w in workers])
+                if pid is not None:
+                    return pid, record
+            return None
+
+        pid, in_flight = _wait(victim, 60, "a request in flight from a worker")
+        os.kill(pid, signal.SIGKILL)
+        killed_at = time.time()
+        killed_path = in_flight["path"]
+        # Its bucket is taken over: the source in flight is polled again, by another worker.
+        taken_over = _wait(
+            lambda: next(
+                (
+                    r
+                    for r in list(server.requests)
+                    if r["path"] == killed_path and r["start"] > killed_at and r["end"]
+                ),
+                None,
+            ),
+            90,
+            "another worker to poll the killed worker's source",
+        )
+        takeover_seconds = taken_over["start"] - killed_at
+        # The dead worker's requests in flight, or answered but perhaps not yet stored: none
+        # of them may commit, and they may be polled again.
+        cut_off = [
+            r
+            for r in list(server.requests)
+            if r["pid"] == pid
+            and r["start"] < killed_at
+            and (r["end"] is None or r["end"] > killed_at - 5)
+        ]
+        survivors = [w for w in workers if w.pid != pid]
+        _wait(lambda: time.time() > taken_over["end"] + 2 * TICK, 60, "two more ticks")
+    finally:
+        stopped_at = time.time()
+        for w in workers:
+            if w.poll() is None:
+                w.send_signal(signal.SIGTERM)
+        for w in workers:
+            try:
+                w.wait(30)
+            except subprocess.TimeoutExpired:
+                w.kill()
+        for log in logs:
+            log.close()
+        server.close()
+    print(
+        f"SIGKILL with {sum(r['end'] is None or r['end'] > killed_at for r in cut_off)} requests "
+        f"in flight ({len(cut_off)} answered within 5 s before); {killed_path} polled again "
+        f"{takeover_seconds:.1f} s later by another worker"
+    )
+    assert all(w.returncode == 0 for w in survivors), [w.returncode for w in survivors]
+
+    with psycopg.connect(pg_url) as conn:
+        polls = conn.execute(
+            "SELECT s.url, p.started_at, p.status FROM polls p JOIN sources s ON s.id = p.source_id"
+        ).fetchall()
+        entries = conn.execute(
+            "SELECT s.url, count(*), count(*) FILTER (WHERE removed_at IS NOT NULL) "
+            "FROM entries e JOIN sources s ON s.id = e.source_id GROUP BY s.url"
+        ).fetchall()
+        twice = conn.execute(
+            "SELECT entry_id, event, revision, count(*) FROM events "
+            "GROUP BY entry_id, event, revision HAVING count(*) > 1"
+        ).fetchall()
+        news = dict(
+            conn.execute(
+                "SELECT s.url, count(*) FROM events ev JOIN sources s ON s.id = ev.source_id "
+                "WHERE ev.event = 'new' GROUP BY s.url"
+            ).fetchall()
+        )
+    assert twice == [], "an event recorded twice"
+    assert {status for _, _, status in polls} <= {"ok", "not_modified"}
+
+    by_path = defaultdict(list)
+    for record in server.requests:
+        by_path[record["path"]].append(record)
+    # No two polls of one source overlap, and at most one per tick (the poll the kill cut off
+    # is the one exception: it never committed).
+    for path, records in by_path.items():
+        records.sort(key=lambda r: r["start"])
+        for before, after in zip(records, records[1:], strict=False):
+            if any(before is r for r in cut_off):
+                continue
+            assert before["end"] is not None and before["end"] <= after["start"], path
+        kept = [r for r in records if not any(r is c for c in cut_off)]
+        per_tick = Counter(int(r["start"] // TICK) for r in kept)
+        assert max(per_tick.values()) == 1, (path, per_tick)
+    # Every committed poll is one request; the requests that did not commit are those the kill
+    # cut off and those SIGTERM abandoned at the end.
+    committed = Counter(url.rsplit("/", 1)[1] for url, _, _ in polls)
+    for path, records in by_path.items():
+        lost = sum(any(r is c for c in cut_off) or r["start"] > stopped_at - 3 for r in records)
+        seen = [
+            (
+                round(r["start"] - killed_at, 1),
+                r["end"] and round(r["end"] - killed_at, 1),
+                r["pid"],
+            )
+            for r in records
+        ]
+        assert 0 <= len(records) - committed[path.lstrip("/")] <= lost, (
+            path,
+            seen,
+            pid,
+            stopped_at - killed_at,
+            [p for u, p, _ in polls if u.endswith(path)],
+        )
+    per_tick = Counter(
+        (url, int(datetime.fromisoformat(started).timestamp() // TICK)) for url, started, _ in polls
+    )
+    assert max(per_tick.values()) == 1, "two polls of one source committed in one tick"
+    # Every change detected exactly once, nothing falsely removed.
+    for url, count, removed in entries:
+        path = "/" + url.rsplit("/", 1)[1]
+        last = max(
+            r["entries"] for r in by_path[path] if not any(r is c for c in cut_off) and r["end"]
+        )
+        assert count == last and removed == 0, (path, count, last)
+        assert news[url] == count
+    assert len(entries) == SOURCES
