@@ -157,3 +157,27 @@ def test_a_re_keyed_entry_is_one_changed_on_both_backends(store):
     ]
     keys = store.conn.execute("SELECT key, missing_polls FROM entries ORDER BY id").fetchall()
     assert keys == [("paket-gefunden", 0), ("neu", 0)]
+
+
+def test_a_poll_commits_once_per_tick(store):
+    """The workers' compare-and-set (issue 15): a second poll of a source for a tick already
+    committed (another worker's) rolls back whole; a later tick commits."""
+    from crawler.store.recording import TickTaken
+
+    first = poll(item("a", "one", 1))
+    first.tick = 7
+    record_poll(store, first)
+    late = poll(item("a", "one", 1), item("b", "two", 2))
+    late.tick = 7
+    with pytest.raises(TickTaken):
+        record_poll(store, late)
+    older = poll(item("a", "one", 1), item("b", "two", 2))
+    older.tick = 6
+    with pytest.raises(TickTaken):
+        record_poll(store, older)
+    assert store.conn.execute("SELECT count(*) FROM polls").fetchone()[0] == 1
+    assert store.conn.execute("SELECT count(*) FROM entries").fetchone()[0] == 1
+    assert store.conn.execute("SELECT count(*) FROM events").fetchone()[0] == 1
+    late.tick = 8
+    assert [d.key for d in record_poll(store, late).developments] == ["b"]
+    assert store.conn.execute("SELECT last_tick FROM sources").fetchone()[0] == 8

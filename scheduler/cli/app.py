@@ -24,6 +24,7 @@ from scheduler.cli import history as cli_history
 from scheduler.cli import reextract as cli_reextract
 from scheduler.cli import sites as cli_sites
 from scheduler.cli import sources as cli_sources
+from scheduler.cli import transfer as cli_transfer
 from scheduler.cli import watch as cli_watch
 from scheduler.cli import workers as cli_workers
 from scheduler.cli.guards import GuardedGroup
@@ -169,6 +170,7 @@ for _command in (
     *cli_daemon.COMMANDS,
     *cli_watch.COMMANDS,
     *cli_workers.COMMANDS,
+    *cli_transfer.COMMANDS,
     *cli_sites.COMMANDS,
     *cli_sources.COMMANDS,
     *cli_history.COMMANDS,
