@@ -188,9 +188,13 @@ class PollItem:
     # What the poll started from (see SourceState for why the pipelines use this snapshot).
     state: SourceState = field(default_factory=SourceState)
     # Embedded platforms: ``page_read`` says this poll read the page itself (so the stored
-    # embed is replaced by ``embed``, None when the page no longer embeds one).
+    # embed is replaced by ``embed``, None when the page no longer embeds one); without a page
+    # read, an ``embed`` replaces the stored one too (its endpoint carries a new cursor).
+    # ``partial``: the entries are a platform's incremental answer (changes only), so an entry
+    # absent from them is not missing (crawler/diff/entries.py).
     page_read: bool = False
     embed: EmbeddedSource | None = None
+    partial: bool = False
 
     @property
     def developments(self) -> list[Development]:

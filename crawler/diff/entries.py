@@ -15,6 +15,11 @@ Stated deletions. An embedded platform that says an entry is deleted (``EntryIte
 is believed at once: that entry is ``removed`` on this poll, whatever the window or the
 suspicion rules say, and it does not count as an entry the page shows.
 
+Partial answers. A platform's incremental form (``partial``) lists only what changed since
+its cursor: an entry absent from it is unchanged, not missing. Such a poll adds, edits,
+restores and removes what it states, moves no missing-counter and is never suspicious for
+its size (an empty answer is the usual one).
+
 Suspicion rule. A page that yields nothing, or fewer than half the entries of the last healthy
 poll, looks like a layout change or a broken render: the poll is ``suspicious``, nothing is
 removed and no missing-counter moves.
@@ -47,6 +52,7 @@ def diff_entries(
     content_hashes: dict[str, str],
     last_healthy_count: int | None,
     allow_removals: bool = True,
+    partial: bool = False,
 ) -> DiffResult:
     """Compare one poll's entries with the stored ones.
 
@@ -59,7 +65,9 @@ def diff_entries(
     found = len(extracted)
     live_before = sum(1 for s in stored.values() if s.removed_at is None)
     status, warning = "ok", None
-    if found == 0 and live_before:
+    if partial:
+        pass  # changes only: its size says nothing about the source's health
+    elif found == 0 and live_before:
         status, warning = "suspicious", f"no entries found (had {live_before} live)"
     elif last_healthy_count and found < last_healthy_count / 2:
         status = "suspicious"
@@ -84,7 +92,7 @@ def diff_entries(
         if new_hash is not None and new_hash != old.content_hash:
             result.developments.append(Development("changed", entry.key, entry, old))
 
-    if status != "ok" or not allow_removals:
+    if status != "ok" or not allow_removals or partial:
         return result
 
     oldest_time, oldest_id = _oldest_shown(stored, extracted)

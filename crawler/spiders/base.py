@@ -24,7 +24,7 @@ from crawler.feeds.hublinks import extract_links
 from crawler.feeds.parse import looks_like_feed, parse_feed
 from crawler.items import PollItem, RawPage, SourceState
 from crawler.net.failures import classify_error
-from crawler.spiders.embedded import liveblog_or_embed
+from crawler.spiders.embedded import liveblog_or_embed, refused_cursor
 from crawler.store.db import utcnow
 from crawler.text.terminal import safe_for_log
 from crawler.text.timeparse import times_of
@@ -140,6 +140,9 @@ class PollSpider(scrapy.Spider):
             yield item
             return
         if not 200 <= response.status < 300:
+            if await refused_cursor(self, response, item):  # a platform's incremental form
+                yield item
+                return
             item.status, item.error = "error", f"HTTP {response.status}"
             item.retry_after = _header(response, b"Retry-After")
             yield item

@@ -4,7 +4,10 @@
 :func:`poll_embedded`:
 
 - the response *is* the platform's payload (EmbedMiddleware replaced the poll request with the
-  stored endpoint): parse it;
+  stored endpoint): parse it. A stored endpoint in the platform's incremental form (its cursor
+  inside, see base.Platform.cursor) answers with changes only: the poll is ``partial`` (the
+  diff counts nothing absent as missing); a refused cursor (an HTTP error, a payload of the
+  wrong shape) is answered by a full read in the same poll;
 - the response is the page: if it embeds a platform liveblog, fetch the platform's endpoint in
   the same poll, parse it, and record the embed for the next polls (``item.embed``).
 
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 
 import scrapy
 from scrapy.http import Response, TextResponse
@@ -30,9 +34,11 @@ from crawler.extractors.platforms import (
     PayloadError,
     endpoint_url,
     find_embed,
+    get_platform,
     has_marker,
-    parse_payload,
+    read_payload,
 )
+from crawler.extractors.platforms.hosts import checked_url
 from crawler.items import EmbeddedSource, PollItem
 from crawler.store.db import utcnow
 
@@ -77,7 +83,7 @@ async def poll_embedded(spider: scrapy.Spider, response: Response, item: PollIte
         # The archive keeps pages for re-extraction (tickerwatch reextract), which reads markup:
         # neither a platform's payload nor a page whose entries live elsewhere is kept.
         item.raw = None
-        _read_payload(response, item, embed, info[meta.SOURCE_URL])
+        await _read_stored(spider, response, item, embed, info[meta.SOURCE_URL])
         return True
     # The page itself: from here on the stored embed follows what it says (when there is one
     # to replace or clear; a page that never embedded anything costs no write).
@@ -105,9 +111,10 @@ async def poll_embedded(spider: scrapy.Spider, response: Response, item: PollIte
         return True
     embed = EmbeddedSource(ref.platform, ref.id, endpoint, utcnow())
     logger.debug("%s embeds %s -> %s", item.source_url, ref.label, endpoint)
-    _read_payload(payload, item, embed, info[meta.SOURCE_URL])
+    cursor = _read_payload(payload, item, embed, info[meta.SOURCE_URL])
     if item.status != "error":
-        item.embed = embed
+        # A full read that names a cursor: the next polls ask the incremental form from it.
+        item.embed = _advanced(embed, cursor)
         # The next polls ask the endpoint with these validators, and compare its bytes.
         item.etag = _header(payload, b"ETag")
         item.last_modified = _header(payload, b"Last-Modified")
@@ -144,24 +151,104 @@ def endpoint_request(url: str, page: Response) -> scrapy.Request:
     return request
 
 
-def _read_payload(response: Response, item: PollItem, embed: EmbeddedSource, page: str) -> None:
+async def _read_stored(
+    spider: scrapy.Spider, response: Response, item: PollItem, embed: EmbeddedSource, page: str
+) -> None:
+    """The answer of the stored endpoint; a refused incremental one falls back to a full read."""
+    incremental = _is_incremental(embed)
+    cursor = _read_payload(response, item, embed, page, partial=incremental)
+    if incremental and item.status == "error":
+        embed, cursor = await _full_read(spider, response, item, embed, page)
+    stored = item.state.embed
+    moved = _advanced(embed, cursor)
+    if item.status == "ok" and (stored is None or moved.endpoint != stored.endpoint):
+        item.embed = moved  # the cursor moved on: stored with this poll (recording.py)
+
+
+async def refused_cursor(spider: scrapy.Spider, response: Response, item: PollItem) -> bool:
+    """For an HTTP error (a non-2xx answer): True when it answered a stored incremental
+    endpoint, which the platform may refuse for an expired cursor; the poll is then a full
+    read of the platform (done here, ``item`` filled). False: an ordinary failed poll."""
+    embed: EmbeddedSource | None = response.meta.get(meta.EMBED)
+    if embed is None or not _is_incremental(embed):
+        return False
+    item.kind, item.raw = "liveblog", None
+    item.status, item.error = (
+        "error",
+        f"{embed.platform} liveblog {embed.ref}: HTTP {response.status}",
+    )
+    embed, cursor = await _full_read(spider, response, item, embed, response.meta[meta.SOURCE_URL])
+    if item.status == "ok":
+        item.embed = _advanced(embed, cursor)
+    return True
+
+
+def _is_incremental(embed: EmbeddedSource) -> bool:
+    return get_platform(embed.platform).full_endpoint(embed.endpoint) != embed.endpoint
+
+
+async def _full_read(
+    spider: scrapy.Spider, response: Response, item: PollItem, embed: EmbeddedSource, page: str
+) -> tuple[EmbeddedSource, str | None]:
+    """The platform's full form, fetched in this poll after its incremental form failed
+    (``item.error`` says how): the embed with the full endpoint, and the cursor read."""
+    logger.info("%s: %s; reading the full form", item.source_url, item.error)
+    platform = get_platform(embed.platform)
+    embed = replace(embed, endpoint=platform.full_endpoint(embed.endpoint))
+    item.status, item.error, item.entries = "ok", None, []
+    try:
+        request = endpoint_request(checked_url(platform, embed.endpoint, page), response)
+        answer = await spider.crawler.engine.download_async(request)
+    except Exception as error:  # a refused host, the network policy, DNS, timeout
+        where = f"{embed.platform} liveblog {embed.ref}"
+        item.status, item.error = "error", f"{where}: {embed.endpoint}: {error}"
+        return embed, None
+    cursor = _read_payload(answer, item, embed, page)
+    if item.status == "not_modified":  # the validators were another URL's: never for this one
+        item.status = "ok"
+    _refresh_validators(item, answer)
+    return embed, cursor
+
+
+def _advanced(embed: EmbeddedSource, cursor: str | None) -> EmbeddedSource:
+    """``embed`` whose endpoint asks the platform's incremental form from ``cursor``; unchanged
+    when the answer named no cursor (the same form is asked again)."""
+    if not cursor:
+        return embed
+    return replace(embed, endpoint=get_platform(embed.platform).with_cursor(embed.endpoint, cursor))
+
+
+def _read_payload(
+    response: Response, item: PollItem, embed: EmbeddedSource, page: str, *, partial: bool = False
+) -> str | None:
+    """Fill ``item`` from one platform answer; the cursor it names, if any."""
     where = f"{embed.platform} liveblog {embed.ref}"
     if response.status == 304:
         item.status = "not_modified"
-        return
+        return None
     if not 200 <= response.status < 300:
         item.status, item.error = "error", f"{where}: {embed.endpoint}: HTTP {response.status}"
-        return
+        return None
     try:
-        item.entries = parse_payload(embed.platform, response.body, page)
+        payload = read_payload(embed.platform, response.body, page)
     except PayloadError as error:
         item.status, item.error = "error", f"{where}: {error}"
         item.entries = []
-        return
+        return None
+    item.entries = payload.entries
+    item.partial = partial
     item.strategy = embed.platform
     item.dom_count = sum(1 for e in item.entries if not e.deleted)
-    if not item.entries:
+    if not item.entries and not partial:
         item.error = f"{where}: the platform lists no entries"
+    return payload.cursor
+
+
+def _refresh_validators(item: PollItem, payload: Response) -> None:
+    """The next polls ask the endpoint with these validators, and compare its bytes."""
+    item.etag = _header(payload, b"ETag")
+    item.last_modified = _header(payload, b"Last-Modified")
+    item.body_hash = _hash(payload.body)
 
 
 def _header(response: Response, name: bytes) -> str | None:

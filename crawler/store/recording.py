@@ -53,7 +53,7 @@ def record_poll(store: Store, item: PollItem) -> RecordedPoll:
         healthy_before = store.last_healthy_count(conn, source_id)
         previous, healthy_strategy = store.health_state(conn, source_id)
         concern = None
-        if item.kind == "liveblog" and not item.site:
+        if item.kind == "liveblog" and not item.site and not item.partial:
             concern = extraction_concern(
                 strategy=item.strategy,
                 dom_count=item.dom_count,
@@ -67,8 +67,9 @@ def record_poll(store: Store, item: PollItem) -> RecordedPoll:
             content_hashes={e.key: e.content_hash for e in item.entries if e.content_hash},
             last_healthy_count=healthy_before,
             allow_removals=item.kind == "liveblog" and concern is None,
+            partial=item.partial,
         )
-        if item.kind == "liveblog" and concern is None:
+        if item.kind == "liveblog" and concern is None and not item.partial:
             follow_renames(result, stored, item.entries, lambda ids: store.bodies(conn, ids))
         status = result.status
         error = result.warning if status != "ok" else None
@@ -76,8 +77,17 @@ def record_poll(store: Store, item: PollItem) -> RecordedPoll:
             status, error = "suspicious", concern.detail
         if not item.entries and not stored:
             status, error = "error", item.error or "no entries found"
+        found = _live_after(stored, result) if item.partial else None
         poll_id = _insert_poll(
-            conn, source_id, item, status, now, error=error, result=result, page_id=page_id
+            conn,
+            source_id,
+            item,
+            status,
+            now,
+            error=error,
+            result=result,
+            page_id=page_id,
+            found=found,
         )
         developments = _apply(conn, source_id, poll_id, item, stored, result.developments, now)
         _mark_present(conn, stored, item.entries, now, _refresh_due(conn, source_id, now))
@@ -94,7 +104,7 @@ def record_poll(store: Store, item: PollItem) -> RecordedPoll:
                 "UPDATE sources SET etag = ?, last_modified = ?, body_hash = ? WHERE id = ?",
                 (item.etag, item.last_modified, item.body_hash, source_id),
             )
-        if item.page_read and status != "error":
+        if (item.page_read or item.embed is not None) and status != "error":
             store.set_embed(conn, source_id, item.embed)
     found = condition(_live_count(item.entries), error) if status == "suspicious" else None
     before = (previous[0], condition(previous[1], previous[2])) if previous else (None, None)
@@ -158,7 +168,7 @@ def _record_unchanged(store, conn, source_id, name, item, now) -> RecordedPoll:
 
 
 def _insert_poll(
-    conn, source_id, item, status, now, *, error=None, result=None, page_id=None
+    conn, source_id, item, status, now, *, error=None, result=None, page_id=None, found=None
 ) -> int:
     counts = {"new": 0, "changed": 0, "removed": 0, "restored": 0}
     for development in result.developments if result else []:
@@ -175,7 +185,7 @@ def _insert_poll(
             status,
             error or item.error,
             item.strategy,
-            _live_count(item.entries),
+            _live_count(item.entries) if found is None else found,
             counts["new"],
             counts["changed"],
             counts["removed"],
@@ -184,6 +194,16 @@ def _insert_poll(
         ),
     )
     return cursor.lastrowid
+
+
+def _live_after(stored: dict, result: DiffResult) -> int:
+    """The live entries once a partial answer (changes only) is applied: what such a poll
+    records as ``entries_found`` (the count the next full read is judged against), not the
+    size of the answer."""
+    live = sum(1 for s in stored.values() if s.removed_at is None)
+    for development in result.developments:
+        live += {"new": 1, "restored": 1, "removed": -1}.get(development.event, 0)
+    return live
 
 
 def _live_count(entries: list[EntryItem]) -> int:

@@ -6,13 +6,15 @@ hosts.py decides which hosts a platform request may reach. This package imports 
 crawler.extractors (page, base), crawler.items and crawler.text; the spider drives it.
 
 Entry points: :func:`find_embed` (page → the one embed, or None), :func:`parse_payload`
-(platform response bytes → EntryItems) and :func:`unknown_embed` (names an embedded liveblog
+(platform response bytes → EntryItems; :func:`read_payload` adds the cursor of the platform's
+incremental form) and :func:`unknown_embed` (names an embedded liveblog
 no adapter reads, for the "not a liveblog" sentence).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -94,15 +96,29 @@ def endpoint_url(ref: EmbedRef, page_url: str) -> tuple[str, str]:
     return endpoint, checked_url(platform, endpoint, page_url)
 
 
-def parse_payload(platform_name: str, body: bytes, page_url: str) -> list[EntryItem]:
-    """Decode the platform's JSON and read its entries; PayloadError when it is not JSON or not
-    the platform's shape (the poll then fails and nothing stored changes)."""
+@dataclass(frozen=True)
+class Payload:
+    """One platform answer: its entries and the cursor it names for the next incremental
+    request (None: it names none)."""
+
+    entries: list[EntryItem]
+    cursor: str | None = None
+
+
+def read_payload(platform_name: str, body: bytes, page_url: str) -> Payload:
+    """Decode the platform's JSON and read its entries and cursor; PayloadError when it is not
+    JSON or not the platform's shape (the poll then fails and nothing stored changes)."""
     platform = get_platform(platform_name)
     try:
         data: Any = orjson.loads(body.removeprefix(b"\xef\xbb\xbf"))
     except orjson.JSONDecodeError as error:
         raise PayloadError(f"{platform.name}: response is not JSON ({error})") from None
-    return platform.parse(data, page_url)
+    return Payload(platform.parse(data, page_url), platform.cursor(data))
+
+
+def parse_payload(platform_name: str, body: bytes, page_url: str) -> list[EntryItem]:
+    """The entries of one platform answer (see read_payload)."""
+    return read_payload(platform_name, body, page_url).entries
 
 
 # iframes of liveblog software no adapter knows ("live-blog", "liveblog", "…ticker" in the URL).
@@ -126,11 +142,13 @@ __all__ = [
     "PLATFORM_NAMES",
     "EmbedError",
     "EmbedRef",
+    "Payload",
     "PayloadError",
     "endpoint_url",
     "find_embed",
     "get_platform",
     "has_marker",
     "parse_payload",
+    "read_payload",
     "unknown_embed",
 ]

@@ -86,6 +86,24 @@ class Platform:
     def parse(self, data: Any, page_url: str) -> list[EntryItem]:
         raise NotImplementedError
 
+    # --- the incremental form (see the README: "Incremental polls") ---------------------------
+    # A platform with one overrides all three. The cursor travels inside the stored endpoint
+    # (sources.embed_endpoint), so a source needs no column of its own for it.
+
+    def cursor(self, data: Any) -> str | None:
+        """The cursor the next incremental request starts from, read from a payload (full or
+        incremental); None when the payload names none (the stored endpoint is then kept)."""
+        return None
+
+    def with_cursor(self, endpoint: str, cursor: str) -> str:
+        """``endpoint`` (either form) turned into the incremental form starting at ``cursor``."""
+        return endpoint
+
+    def full_endpoint(self, endpoint: str) -> str:
+        """``endpoint`` (either form) turned back into the full form; the identity for a full
+        endpoint, so ``full_endpoint(e) != e`` says that ``e`` is incremental."""
+        return endpoint
+
     def allows(self, url: str, page_url: str) -> bool:
         """Whether this platform's requests may go to ``url`` (fixed hosts, https only)."""
         parts = urlsplit(url)
@@ -101,6 +119,14 @@ def need(data: Any, kind: type, where: str, platform: str) -> Any:
         got = type(data).__name__
         raise PayloadError(f"{platform}: expected {where} to be a {kind.__name__}, got {got}")
     return data
+
+
+def digits(value: Any) -> str | None:
+    """A cursor that must be a plain non-negative integer (it goes into a URL), else None."""
+    text = (
+        str(value).strip() if isinstance(value, int | str) and not isinstance(value, bool) else ""
+    )
+    return text if text.isdigit() and len(text) <= 20 else None
 
 
 def when(value: Any) -> datetime | None:

@@ -5,7 +5,8 @@ the shape follows public clients of ``livecentercdn.norkon.net/BulletinFeed/<ten
 Initial/`` (and ``Changes/<lastChangesId>/``): ``{"success": true, "result": {"addedOrChanged":
 [{"id", "created", "updated" (epoch s), "title", "content": {"html"}, "authorName"}],
 "deleted": [ids], "lastChangesId"}}``. The payload may start with a UTF-8 BOM. Ids listed in
-``deleted`` are removed at once. Pinning (``isSticky``/``sticky``) is read when present.
+``deleted`` are removed at once. After an ``Initial/`` read the daemon polls ``Changes/
+<lastChangesId>/``, which lists only what changed (the same object). Pinning (``isSticky``/``sticky``) is read when present.
 
 Embed markup: ``<div class="live-center-embed" data-src="https://livecenter.norkon.net/frame/
 <tenant>/<channel>/<theme>">``; only the tenant and channel are taken from it.
@@ -22,6 +23,7 @@ from crawler.extractors.page import Page
 from crawler.extractors.platforms.base import (
     EmbedRef,
     Platform,
+    digits,
     make_entry,
     need,
     ordered,
@@ -57,6 +59,16 @@ class LiveCenter(Platform):
         base = API.format(tenant=ref.param("tenant"), channel=ref.id)
         return f"{base}Changes/{int(since)}/" if since else f"{base}Initial/"
 
+    def cursor(self, data: Any) -> str | None:
+        result = data.get("result") if isinstance(data, dict) else None
+        return digits(result.get("lastChangesId")) if isinstance(result, dict) else None
+
+    def with_cursor(self, endpoint: str, cursor: str) -> str:
+        return f"{_base(endpoint)}Changes/{int(cursor)}/"
+
+    def full_endpoint(self, endpoint: str) -> str:
+        return f"{_base(endpoint)}Initial/"
+
     def parse(self, data: Any, page_url: str) -> list[EntryItem]:
         need(data, dict, "the response", self.name)
         result = need(data.get("result"), dict, "'result'", self.name)
@@ -80,3 +92,8 @@ class LiveCenter(Platform):
         gone = result.get("deleted") if isinstance(result.get("deleted"), list) else []
         entries += [make_entry(str(i), page_url, body_html="", deleted=True) for i in gone]
         return ordered([e for e in entries if e.key])
+
+
+def _base(endpoint: str) -> str:
+    """The endpoint up to ``…/BulletinFeed/<tenant>/<channel>/`` (either form)."""
+    return re.sub(r"(?:Initial/|Changes/\d+/)$", "", endpoint)

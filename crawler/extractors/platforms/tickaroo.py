@@ -8,9 +8,11 @@ with ``local_id``, ``local_status`` (0 published, 60 unpublished, 100 deleted), 
 The only real Tickaroo-shaped file we have is a v5 event that livebridge *sends* to Tickaroo
 (../shared/fixtures/platforms/tickaroo/livebridge-tickaroo_event-v5.json); ``parse_event``
 reads it, but no response fetched from Tickaroo was available. Per the docs the full feed
-(polled today) lists live events only; deleted/unpublished ones come with ``refresh`` (the
-incremental form ``endpoint(ref, since)`` builds, not polled yet), so ``local_status`` is
-honoured wherever it appears but a deletion normally reaches us as a vanished event.
+lists live events only; deleted/unpublished ones come with ``refresh=<version>``, which lists
+only the events changed since that version of the liveblog. The daemon polls that form once
+a full read gave it a version (``game.version``, or a top-level ``version``: the field as the
+docs describe it, not seen in a real response); a response without a version keeps the
+daemon on the full feed, where a deletion reaches us as a vanished event.
 
 Embed markup: ``<tickaroo-liveblog liveblogId=… clientId=…>`` (the tik4 web component) or a
 ``<script src=…/tik4.js?liveblogId=…&clientId=…>``. A ``tik4.css`` link, a meta tag or the
@@ -20,7 +22,7 @@ script URL inside a JSON config (FAZ) is not an embed.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
 
 from crawler.extractors.base import xp
 from crawler.extractors.page import Page
@@ -29,6 +31,7 @@ from crawler.extractors.platforms.base import (
     PayloadError,
     Platform,
     attr,
+    digits,
     figure,
     make_entry,
     need,
@@ -78,6 +81,17 @@ class Tickaroo(Platform):
             query["refresh"] = since  # only events changed since that game version
         return f"{API}?{urlencode(query)}"
 
+    def cursor(self, data: Any) -> str | None:
+        game = data.get("game") if isinstance(data, dict) else None
+        version = game.get("version") if isinstance(game, dict) else None
+        return digits(version if version is not None else (data or {}).get("version"))
+
+    def with_cursor(self, endpoint: str, cursor: str) -> str:
+        return _set_query(endpoint, refresh=cursor)
+
+    def full_endpoint(self, endpoint: str) -> str:
+        return _set_query(endpoint, refresh=None)
+
     def parse(self, data: Any, page_url: str) -> list[EntryItem]:
         need(data, dict, "the response", self.name)
         events = data.get("events")
@@ -87,6 +101,14 @@ class Tickaroo(Platform):
             events = [data]  # one bare event (what livebridge posts)
         need(events, list, "'events'", self.name)
         return ordered([parse_event(e, page_url) for e in events])
+
+
+def _set_query(url: str, **values: str | None) -> str:
+    """``url`` with query parameters replaced (None: removed), the others kept in order."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k not in values]
+    query += [(k, v) for k, v in values.items() if v is not None]
+    return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 def parse_event(event: Any, page_url: str) -> EntryItem:

@@ -7,8 +7,11 @@ has ``id`` (string), ``type`` (``new``/``update``/``delete``), ``render`` (HTML)
 ``timestamp``/``entry_time`` (epoch s), ``key_event`` and ``css_classes`` (``type-key``).
 No captured response holds an ``update`` or ``delete`` entry; those follow the plugin source:
 a ``delete`` entry carries the id of the entry it removes (removed at once). Such entries
-come in the ``entries/<since>/<until>/`` form; the paged ``get-entries`` form polled today
-lists the current entries, so a deletion normally reaches us as a vanished entry.
+come in the ``entries/<since>/<until>/`` form (what the plugin's own client polls); the paged
+``get-entries`` form lists the current entries only. The daemon reads ``get-entries`` first,
+then polls ``entries/<latest timestamp>/<far future>/`` (``latest_timestamp`` of the answer,
+else the newest entry ``timestamp`` in it), which lists only what changed: new entries,
+``update`` and ``delete`` entries.
 
 Embed markup: ``#wpcom-liveblog-container`` *and* the ``liveblog_settings`` script object with
 a numeric ``post_id`` (an empty container alone, as on nypost.com articles, is not a liveblog).
@@ -28,6 +31,7 @@ from crawler.extractors.page import Page
 from crawler.extractors.platforms.base import (
     EmbedRef,
     Platform,
+    digits,
     make_entry,
     need,
     ordered,
@@ -74,6 +78,23 @@ class WordPressLiveblog(Platform):
             return f"{base}entries/{int(since)}/{FAR_FUTURE}/"
         return f"{base}get-entries/1/0-0"
 
+    def cursor(self, data: Any) -> str | None:
+        if isinstance(data, dict) and digits(data.get("latest_timestamp")):
+            return digits(data.get("latest_timestamp"))
+        rows = data.get("entries") if isinstance(data, dict) else data
+        stamps = [
+            int(t)
+            for row in (rows if isinstance(rows, list) else [])
+            if isinstance(row, dict) and (t := digits(row.get("timestamp")))
+        ]
+        return str(max(stamps)) if stamps else None
+
+    def with_cursor(self, endpoint: str, cursor: str) -> str:
+        return f"{_base(endpoint)}entries/{int(cursor)}/{FAR_FUTURE}/"
+
+    def full_endpoint(self, endpoint: str) -> str:
+        return f"{_base(endpoint)}get-entries/1/0-0"
+
     def parse(self, data: Any, page_url: str) -> list[EntryItem]:
         rows = data if isinstance(data, list) else need(data, dict, "the response", self.name)
         if isinstance(rows, dict):
@@ -97,6 +118,14 @@ class WordPressLiveblog(Platform):
                 )
             )
         return ordered([e for e in entries if e.key])
+
+
+_TAIL_RE = re.compile(r"(?:get-entries/\d+/[\d-]+|entries/\d+/\d+/)$")
+
+
+def _base(endpoint: str) -> str:
+    """The endpoint up to ``…/v1/<post>/`` (whichever form it is in)."""
+    return _TAIL_RE.sub("", endpoint)
 
 
 def _post_id(script: str) -> str:
