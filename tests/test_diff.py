@@ -107,3 +107,22 @@ def test_a_deletion_the_platform_states_is_removed_at_once():
     assert events(quiet) == [] and quiet.status == "suspicious"
     only = run([gone("a", None)], last=3)
     assert only.status == "suspicious" and events(only) == [("removed", "a")]
+
+
+def test_a_partial_answer_moves_no_missing_counter_and_is_never_suspicious_for_its_size():
+    """A platform's incremental answer lists only changes: ``a`` and ``c`` are absent from it
+    though a newer and an older entry are listed, and stay untouched; its stated deletion
+    goes at once; an empty answer is an ordinary healthy poll."""
+    store = {**STORE, "b": stored("b", 2, "2024-01-01T11:00:00+00:00", missing=1)}
+    delta = [entry("d", "2024-01-01T13:00:00+00:00"), gone("b", "2024-01-01T11:00:00+00:00")]
+    delta.append(entry("a", "2024-01-01T10:00:00+00:00", content_hash="h2"))
+    result = diff_entries(
+        store, delta, content_hashes={"a": "h2"}, last_healthy_count=3, partial=True
+    )
+    assert result.status == "ok"
+    assert events(result) == [("changed", "a"), ("new", "d"), ("removed", "b")]
+    assert result.missing_counts == {} and result.scrolled_out == []
+    empty = diff_entries(store, [], content_hashes={}, last_healthy_count=3, partial=True)
+    assert (empty.status, empty.developments, empty.missing_counts) == ("ok", [], {})
+    # The same answer read as a full page would count ``c`` missing and find it shrunken.
+    assert run([entry("d", "2024-01-01T13:00:00+00:00")], store=store).status == "suspicious"
