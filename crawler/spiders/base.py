@@ -290,21 +290,6 @@ def _hints(response: Response) -> dict[str, str]:
     return {n.decode(): v for n in _HINTS if (v := _header(response, n)) is not None}
 
 
-class OneUrlSpider(PollSpider):
-    """``scrapy crawl`` of one URL, one poll: the liveblog and feed spiders differ in ``kind``."""
-
-    kind = "auto"
-
-    def __init__(self, url: str, site: str | None = None, source_name: str | None = None, **kw):
-        super().__init__(**kw)
-        self.url, self.site, self.source_name = url, site, source_name
-
-    async def start(self) -> AsyncIterator[scrapy.Request]:
-        yield self.poll_request(
-            self.url, kind=self.kind, site=self.site, source_name=self.source_name
-        )
-
-
 def _header(response: Response, name: bytes) -> str | None:
     value = response.headers.get(name)
     return value.decode("latin-1") if value else None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crawler.spiders.base import OneUrlSpider
+from crawler.spiders.oneurl import OneUrlSpider
 
 
 class FeedSpider(OneUrlSpider):
