@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 from click.core import ParameterSource
 
+from crawler.store.db import check_database
 from crawler.text.terminal import safe_for_log
-from scheduler.cli.guards import check_database
 from scheduler.cli.options import config_option, load_or_exit
 from scheduler.config.model import Config, ConfigError, default_config_path
 from scheduler.logs import setup_logging
@@ -37,7 +37,7 @@ def run(ctx: click.Context, config_path: Path | None, log_file: str | None) -> N
     fmt = _log_format(ctx, config)
     setup_logging(fmt, log_file=log_file or config.log_file)
     # Before the lock file is made: a file that is not SQLite or sits on a read-only mount is
-    # one line and exit 2 (scheduler/cli/guards.py), and no .lock is left behind.
+    # one line and exit 2 (GuardedGroup, scheduler/cli/guards.py), and no .lock is left behind.
     check_database(ctx.obj["db"])
     lock = DaemonLock(ctx.obj["db"])
     try:

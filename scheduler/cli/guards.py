@@ -6,7 +6,6 @@ parse is one line naming the file (or ``--search``) and the reason, exit 2, neve
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import sys
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import Any
 
 import click
 
+from crawler.store.db import read_only_mount
 from crawler.text.terminal import safe_for_log
 
 USAGE_ERROR = 2
@@ -26,32 +26,9 @@ def database_problem(db_path: Path | str, error: BaseException) -> str:
         return f"error: --search: not a valid full-text query ({reason})"
     if isinstance(error, sqlite3.DatabaseError) and "not a database" in reason:
         reason = "not an SQLite database (file is not a database)"
-    elif "readonly" in reason or _read_only_mount(Path(db_path)):
+    elif "readonly" in reason or read_only_mount(Path(db_path)):
         reason = f"read-only file system or file ({reason})"
     return f"error: {safe_for_log(str(db_path))}: {safe_for_log(reason)}"
-
-
-def check_database(db_path: Path | str) -> None:
-    """Before ``run`` takes its lock: the file must be SQLite and writable. Raises sqlite3.Error
-    (GuardedGroup turns it into one line) without writing anything, so a running daemon's
-    database is not touched and a refused start leaves no lock file behind."""
-    path = Path(db_path)
-    if path.exists():
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            conn.execute("PRAGMA schema_version").fetchone()  # "file is not a database"
-        finally:
-            conn.close()
-    where = path if path.exists() else path.parent
-    if where.exists() and (_read_only_mount(path) or not os.access(where, os.W_OK)):
-        raise sqlite3.OperationalError("attempt to write a readonly database")
-
-
-def _read_only_mount(path: Path) -> bool:
-    try:
-        return bool(os.statvfs(path.parent).f_flag & os.ST_RDONLY)
-    except OSError:
-        return False
 
 
 class GuardedGroup(click.Group):
