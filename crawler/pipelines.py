@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 
 from scrapy.crawler import Crawler
@@ -13,7 +12,7 @@ from crawler.feeds.parse import complete_item
 from crawler.items import EntryItem, PollItem
 from crawler.reporting import report_poll
 from crawler.store.recording import TickTaken, record_poll
-from crawler.text.cleaning import clean_fragment, content_hash, strip_controls
+from crawler.text.cleaning import clean_fragment, content_hash, stored_raw_hash, strip_controls
 
 logger = logging.getLogger(__name__)
 
@@ -44,13 +43,12 @@ class CleanPipeline(_Pipeline):
         return item
 
 
-def clean_entry(entry: EntryItem, stored_raw_hash: str | None) -> bool:
+def clean_entry(entry: EntryItem, stored: str | None) -> bool:
     """Fingerprint an entry and, unless that matches what is stored, clean it; True if its
     fragment was cleaned. Shared with re-extraction (crawler/reextraction.py)."""
-    # The fragment hash alone misses titles taken from structured data: fold them in.
-    basis = f"{entry.title}\x1f{entry.raw_hash or entry.body_html or entry.body or ''}"
-    entry.raw_hash = hashlib.sha1(basis.encode("utf-8", "surrogatepass")).hexdigest()
-    if stored_raw_hash == entry.raw_hash:
+    raw = entry.raw_hash or entry.body_html or entry.body or ""
+    entry.raw_hash = stored_raw_hash(entry.title, raw)
+    if stored == entry.raw_hash:
         return False
     if entry.unparsed is not None:  # a feed item judged unchanged against other stored hashes
         complete_item(entry)

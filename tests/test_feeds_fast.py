@@ -19,12 +19,13 @@ import pytest
 import crawler.feeds.parse as feeds
 from bench.pages import World
 from crawler.feeds.fast import parse_fast
-from crawler.feeds.items import _PLAIN_URL, stored_hash
+from crawler.feeds.items import _PLAIN_URL
 from crawler.feeds.parse import complete_item, parse_feed
 from crawler.items import PollItem, SourceState
 from crawler.pipelines import CleanPipeline
 from crawler.store.db import Store
 from crawler.store.recording import record_poll
+from crawler.text.cleaning import stored_raw_hash
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 REAL = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "real" / "feeds"
@@ -176,7 +177,7 @@ def test_real_feeds_the_fast_path_refuses():
 
 
 def _stored(entries) -> dict[str, str]:
-    return {e.key: stored_hash(e.title, e.raw_hash) for e in entries}
+    return {e.key: stored_raw_hash(e.title, e.raw_hash) for e in entries}
 
 
 @pytest.mark.parametrize("fast", [True, False], ids=["fast path", "feedparser path"])

@@ -11,11 +11,11 @@ from scrapy import signals
 from scrapy.utils.test import get_crawler
 
 from crawler.extensions import StoreExtension, store_of
-from crawler.feeds.items import stored_hash
 from crawler.feeds.parse import parse_feed
 from crawler.items import EntryItem, PollItem, SourceState
 from crawler.pipelines import CleanPipeline, ReportPipeline, StorePipeline
 from crawler.spiders.base import PollSpider
+from crawler.text.cleaning import stored_raw_hash
 from tests.pages import rss_feed
 
 URL = "http://127.0.0.1:1/live.html"
@@ -80,7 +80,7 @@ def test_clean_skips_what_the_snapshot_holds(crawler):
 def test_an_unbuilt_feed_item_is_built_when_the_snapshot_disagrees(crawler):
     body = rss_feed([{"guid": "g", "title": "T", "link": "", "summary": "<b>S</b>"}]).encode()
     full = parse_feed(body, URL).entries
-    snapshot = {e.key: stored_hash(e.title, e.raw_hash) for e in full}
+    snapshot = {e.key: stored_raw_hash(e.title, e.raw_hash) for e in full}
     (unbuilt,) = parse_feed(body, URL, None, snapshot).entries
     assert unbuilt.body is None
     item = _item(unbuilt, state=SourceState(raw_hashes={"g": "moved"}))

@@ -15,10 +15,10 @@ from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.utils.test import get_crawler
 
 from crawler import meta
-from crawler.feeds.items import stored_hash
 from crawler.feeds.parse import parse_feed
 from crawler.items import PollItem, SourceState
 from crawler.spiders.base import PollSpider
+from crawler.text.cleaning import stored_raw_hash
 from tests.pages import jsonld_liveblog, rss_feed
 
 URL = "http://127.0.0.1:1/live.html"
@@ -102,7 +102,7 @@ def test_feed_items_in_the_snapshot_come_back_unbuilt(spider):
     ]
     body = rss_feed(items).encode()
     full = parse_feed(body, FEED).entries
-    known = {e.key: stored_hash(e.title, e.raw_hash) for e in full}
+    known = {e.key: stored_raw_hash(e.title, e.raw_hash) for e in full}
     state = SourceState(source_id=1, kind="feed", raw_hashes=known)
     # Every item is known, so no article is fetched (that would need the engine).
     item = respond(spider, FEED, body, state=state, cls=Response)

@@ -18,7 +18,6 @@ returns None and takes the full path.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import fields
 from typing import Any, NamedTuple
@@ -34,6 +33,7 @@ from crawler.extractors.page import Page
 from crawler.extractors.structured import StructuredExtractor, _from_ld, item_key
 from crawler.items import EntryItem
 from crawler.memo import EntryMemo
+from crawler.text.cleaning import stored_raw_hash
 
 # About 1 KB per remembered entry (title, url, hashes, times, measured): 40,000 entries (130
 # liveblogs of 300) = 40 MB. Beyond that the least recently extracted sources fall back to full
@@ -61,9 +61,8 @@ MEMO = EntryMemo(MEMO_ENTRIES)
 
 
 def stored_hash(item: EntryItem) -> str:
-    """The raw hash the clean pipeline derives and stores (it folds in the title)."""
-    basis = f"{item.title}\x1f{item.raw_hash or item.body_html or item.body or ''}"
-    return hashlib.sha1(basis.encode("utf-8", "surrogatepass")).hexdigest()
+    """The raw hash the clean pipeline derives and stores (crawler/text/cleaning.py)."""
+    return stored_raw_hash(item.title, item.raw_hash or item.body_html or item.body or "")
 
 
 def extract_incremental(

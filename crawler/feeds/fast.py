@@ -25,13 +25,13 @@ from crawler.feeds.items import (
     entry_link,
     finish,
     from_feedparser,
-    stored_hash,
     text,
     unchanged_item,
 )
 from crawler.feeds.shape import FP, Unusual, fp_value, html_value, inputs_digest, shaped_entry
 from crawler.items import EntryItem, Unparsed
 from crawler.memo import EntryMemo
+from crawler.text.cleaning import stored_raw_hash
 
 _ATOM = "{http://www.w3.org/2005/Atom}"
 _DC = "{http://purl.org/dc/elements/1.1/}"
@@ -276,7 +276,7 @@ def _item(
     title = text(cheap.get("title", ""), cheap.get("title_detail"))
     link = entry_link(cheap, url)
     key = direct_key(cheap.get("id") or "", link)  # "" when the key needs dates or the body
-    folded = stored_hash(title, raw_hash)
+    folded = stored_raw_hash(title, raw_hash)
     if key and stored.get(key) == folded:
         return None, _Known(key, link, title, raw_hash, cheap.get("author") or "", folded)
     item = from_feedparser(shaped_entry(fields), url)

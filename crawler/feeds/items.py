@@ -11,7 +11,7 @@ from urllib.parse import urljoin
 
 from crawler.feeds.dates import entry_date
 from crawler.items import EntryItem, Unparsed
-from crawler.text.cleaning import clean_fragment, content_hash, strip_controls
+from crawler.text.cleaning import clean_fragment, content_hash, stored_raw_hash, strip_controls
 from crawler.text.urls import canonical_url
 
 
@@ -143,11 +143,6 @@ def from_feedparser(entry: Any, url: str) -> EntryItem | None:
     )
 
 
-def stored_hash(title: str, raw_hash: str) -> str:
-    """The raw_hash the clean pipeline stores for an item: the title folded into the extractor's."""
-    return hashlib.sha1(f"{title}\x1f{raw_hash}".encode("utf-8", "surrogatepass")).hexdigest()
-
-
 def unchanged_item(
     key: str, link: str, title: str, raw_hash: str, author: str, unparsed: Unparsed
 ) -> EntryItem:
@@ -177,11 +172,11 @@ def skip_unchanged(entry: Any, url: str, stored: dict[str, str] | None) -> Entry
         return None
     title = text(entry.get("title", ""), entry.get("title_detail"))
     first, summary = content_and_summary(entry)
-    if stored[key] == stored_hash(title, raw_digest(first)):
+    if stored[key] == stored_raw_hash(title, raw_digest(first)):
         chosen = first
         if summary and summary != first and not clean_fragment(unwrap_cdata(first)):
             return None  # the summary stands in now (it was empty before)
-    elif summary and stored[key] == stored_hash(title, raw_digest(summary)):
+    elif summary and stored[key] == stored_raw_hash(title, raw_digest(summary)):
         chosen = summary
         if clean_fragment(unwrap_cdata(first)):
             return None  # the content has text again

@@ -193,6 +193,13 @@ def content_hash(title: str, body: str) -> str:
     return hashlib.sha1(data.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def stored_raw_hash(title: str, raw: str) -> str:
+    """The raw hash stored per entry: the extractor's fragment hash (or the fragment) with the
+    title folded in, since a title from structured data is not in the fragment. The clean
+    pipeline writes it; the incremental extractor and the feed parser compare with it."""
+    return hashlib.sha1(f"{title}\x1f{raw}".encode("utf-8", "surrogatepass")).hexdigest()
+
+
 # --- storage safety -------------------------------------------------------------
 
 _C0_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
