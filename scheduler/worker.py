@@ -46,6 +46,7 @@ BUCKETS = 1024
 DEFAULT_TICK = 60
 HEARTBEAT_EVERY = 2.0  # seconds between a worker's heartbeats
 STALLED_AFTER = 10.0  # a worker silent this long is dead: its running jobs are retried
+RECONNECT_EVERY = 2  # seconds between attempts to reach a database that went away
 
 
 def bucket_of(url: str, buckets: int = BUCKETS) -> int:
@@ -236,29 +237,49 @@ async def run_worker(url: str, config_path: Path, *, concurrency: int, tick_seco
     try:
         runtime.load()
         app = make_app(url, runtime)
+        options = {
+            "concurrency": concurrency,
+            "install_signal_handlers": False,
+            "delete_jobs": "successful",
+            "update_heartbeat_interval": HEARTBEAT_EVERY,
+            "stalled_worker_timeout": STALLED_AFTER,
+        }
+        worker = asyncio.ensure_future(_work(app, options))
         loop = asyncio.get_running_loop()
-        async with app.open_async():
-            worker = asyncio.ensure_future(
-                app.run_worker_async(
-                    concurrency=concurrency,
-                    install_signal_handlers=False,
-                    delete_jobs="successful",
-                    update_heartbeat_interval=HEARTBEAT_EVERY,
-                    stalled_worker_timeout=STALLED_AFTER,
-                )
-            )
-            for signum in (signal.SIGTERM, signal.SIGINT):
-                loop.add_signal_handler(signum, worker.cancel)
-            loop.add_signal_handler(signal.SIGHUP, _reload, runtime)
-            logger.info("worker started: tick %ds, concurrency %d", tick_seconds, concurrency)
-            try:
-                await worker
-            except asyncio.CancelledError:
-                pass
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, worker.cancel)
+        loop.add_signal_handler(signal.SIGHUP, _reload, runtime)
+        logger.info("worker started: tick %ds, concurrency %d", tick_seconds, concurrency)
+        try:
+            await worker
+        except asyncio.CancelledError:
+            pass
     finally:
         await engine.stop()
     logger.info("worker stopped")
     return 0
+
+
+async def _work(app, options: dict) -> None:
+    """Procrastinate's worker, started again whenever it loses the database (a restart, a
+    failover, a cut network): the engine and its sources stay; the jobs it was running are
+    stalled jobs for the workers still connected, or for this one when it is back."""
+    while True:
+        try:
+            async with app.open_async():
+                await app.run_worker_async(**options)
+            # Procrastinate stops its worker when a side task (heartbeat, periodic deferrer,
+            # listener) fails, as they do when the database goes away: start it again.
+            logger.warning("worker stopped by a failure: starting again in %ds", RECONNECT_EVERY)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # noqa: BLE001 - every database failure is waited out
+            logger.warning(
+                "worker lost the database (%s): connecting again in %ds",
+                safe_for_log(f"{error.__class__.__name__}: {error}"),
+                RECONNECT_EVERY,
+            )
+        await asyncio.sleep(RECONNECT_EVERY)
 
 
 def _reload(runtime: Runtime) -> None:

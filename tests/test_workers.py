@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 from collections import Counter, defaultdict
-from datetime import datetime
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import psycopg
@@ -198,7 +198,8 @@ def test_three_workers_poll_once_per_tick_and_survive_a_sigkill(tmp_path, pg_url
         server.close()
     print(
         f"SIGKILL with {sum(r['end'] is None or r['end'] > killed_at for r in cut_off)} requests "
-        f"in flight ({len(cut_off)} answered within 5 s before); {killed_path} polled again "
+        f"in flight ({len(cut_off)} with those answered in the 5 s before); {killed_path} polled "
+        "again "
         f"{takeover_seconds:.1f} s later by another worker"
     )
     assert all(w.returncode == 0 for w in survivors), [w.returncode for w in survivors]
@@ -271,3 +272,80 @@ def test_three_workers_poll_once_per_tick_and_survive_a_sigkill(tmp_path, pg_url
         assert count == last and removed == 0, (path, count, last)
         assert news[url] == count
     assert len(entries) == SOURCES
+
+
+def test_workers_wait_out_a_database_outage_and_commit_nothing_twice(tmp_path, pg_url):
+    """The database refuses every connection for 20 s (its connections cut, new ones refused:
+    an outage of this database only, the server's other databases untouched). The workers stay
+    up, connect again, and go on polling; no poll is committed twice for a tick."""
+    server = RecordingServer()
+    config = tmp_path / "sources.toml"
+    config.write_text(
+        "".join(
+            f'\n[[source]]\nname = "s{i}"\nurl = "{server.url(i)}"\nkind = "liveblog"\n'
+            'every = "10s"\n'
+            for i in range(10)
+        )
+    )
+    assert tickerwatch("--db", pg_url, "init").returncode == 0
+    name = pg_url.rsplit("/", 1)[1]
+    logs = [open(tmp_path / f"worker{n}.log", "w") for n in range(2)]
+    workers = [_start(pg_url, config, log) for log in logs]
+    server.pids = [w.pid for w in workers]
+    from tests.pg import SERVER
+
+    admin = psycopg.connect(f"{SERVER}/postgres", autocommit=True)
+    try:
+        _wait(lambda: len(server.requests) >= 10, 120, "a first round of polls")
+        admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,)
+        )
+        outage_start = time.time()
+        time.sleep(20)  # the outage itself: what the workers must wait out
+        admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+        back = time.time()
+        assert all(w.poll() is None for w in workers), "a worker died in the outage"
+
+        def polled_since_back():
+            with psycopg.connect(pg_url) as conn:
+                return (
+                    conn.execute(
+                        "SELECT count(DISTINCT source_id) FROM polls WHERE finished_at > %s",
+                        (datetime.fromtimestamp(back, UTC).isoformat(timespec="seconds"),),
+                    ).fetchone()[0]
+                    == 10
+                )
+
+        _wait(polled_since_back, 120, "every source polled and committed after the outage")
+        recovered = time.time() - back
+    finally:
+        admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+        admin.close()
+        for w in workers:
+            if w.poll() is None:
+                w.send_signal(signal.SIGTERM)
+        for w in workers:
+            try:
+                w.wait(30)
+            except subprocess.TimeoutExpired:
+                w.kill()
+        for log in logs:
+            log.close()
+        server.close()
+    print(
+        f"outage of {back - outage_start:.0f} s: every source committed again {recovered:.1f} s later"
+    )
+    assert all(w.returncode == 0 for w in workers)
+    with psycopg.connect(pg_url) as conn:
+        polls = conn.execute("SELECT source_id, started_at FROM polls").fetchall()
+        twice = conn.execute(
+            "SELECT entry_id, event, revision FROM events GROUP BY entry_id, event, revision "
+            "HAVING count(*) > 1"
+        ).fetchall()
+    per_tick = Counter(
+        (source, int(datetime.fromisoformat(started).timestamp() // TICK))
+        for source, started in polls
+    )
+    assert max(per_tick.values()) == 1, "a poll committed twice for one tick"
+    assert twice == []

@@ -46,26 +46,53 @@ class PgCursor:
 
 
 class PgConnection:
-    """The part of ``sqlite3.Connection`` the store uses, over one psycopg connection."""
+    """The part of ``sqlite3.Connection`` the store uses, over one psycopg connection.
+
+    A connection the server dropped (a restart, a failover, a cut network) is opened again
+    before the next statement that starts something (a transaction or an autocommit
+    statement); a statement inside a transaction fails instead, and the transaction with it:
+    what it wrote was never committed, so nothing is written twice.
+    """
 
     def __init__(self, url: str) -> None:
-        self.raw = psycopg.connect(
-            url,
+        self.url = url
+        self.raw = self._connect()
+
+    def _connect(self) -> psycopg.Connection:
+        return psycopg.connect(
+            self.url,
             autocommit=True,
             cursor_factory=psycopg.ClientCursor,
             connect_timeout=CONNECT_TIMEOUT,
         )
 
+    def _cursor(self) -> psycopg.Cursor:
+        if self.raw.broken or self.raw.closed:
+            self.raw = self._connect()
+        return self.raw.cursor()
+
     def execute(self, sql: str, params: Sequence[Any] = ()) -> PgCursor:
         statement = translate(sql)
-        cursor = self.raw.cursor()
-        cursor.execute(statement.sql, tuple(params))
+        ends = statement.sql in ("COMMIT", "ROLLBACK")
+        if ends and (self.raw.broken or self.raw.closed):
+            # Never COMMIT on a new connection: that would "succeed" with nothing to commit.
+            raise psycopg.OperationalError("connection lost: the transaction was rolled back")
+        starts = not ends and not self.in_transaction  # safe to redo on a new connection
+        cursor = self._cursor() if starts else self.raw.cursor()
+        try:
+            cursor.execute(statement.sql, tuple(params))
+        except psycopg.OperationalError:
+            if not (starts and self.raw.broken):
+                raise
+            self.raw = self._connect()  # the server went away between two transactions
+            cursor = self.raw.cursor()
+            cursor.execute(statement.sql, tuple(params))
         lastrowid = cursor.fetchone()[0] if statement.returns_id else None
         return PgCursor(cursor, lastrowid)
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> PgCursor:
         statement = translate(sql)
-        cursor = self.raw.cursor()
+        cursor = self.raw.cursor() if self.in_transaction else self._cursor()
         rows = [tuple(r) for r in rows]
         if rows:
             cursor.executemany(statement.sql, rows)
@@ -73,6 +100,9 @@ class PgConnection:
 
     @property
     def in_transaction(self) -> bool:
+        """A transaction is open (a broken connection has none left to roll back)."""
+        if self.raw.broken or self.raw.closed:
+            return False
         return self.raw.info.transaction_status != TransactionStatus.IDLE
 
     def close(self) -> None:
