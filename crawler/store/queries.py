@@ -41,13 +41,7 @@ def list_entries(
     limit: int | None = None,
 ) -> list[dict]:
     """Entries newest first (by publication time, else first sighting)."""
-    where, params = [], []
-    if source:
-        where.append("s.name = ?")
-        params.append(source)
-    if since:
-        where.append("coalesce(e.published_at, e.first_seen_at) >= ?")
-        params.append(since)
+    where, params = _source_since(source, since, "coalesce(e.published_at, e.first_seen_at)")
     if search:
         where.append("e.id IN (SELECT rowid FROM entries_fts WHERE entries_fts MATCH ?)")
         params.append(store.quote_fts(search))
@@ -58,12 +52,27 @@ def list_entries(
         "e.updated_at, e.first_seen_at, e.last_seen_at, e.removed_at, e.revision, e.position, "
         "e.pinned, e.match_minute FROM entries e JOIN sources s ON s.id = e.source_id"
     )
+    order = "coalesce(e.published_at, e.first_seen_at) DESC, e.id DESC"
+    return _rows(store.conn.execute(_finish(sql, where, order, limit), params))
+
+
+def _source_since(source: str | None, since: str | None, time_column: str) -> tuple[list, list]:
+    """The WHERE terms (and their parameters) of the ``--source`` and ``--since`` filters."""
+    where, params = [], []
+    if source:
+        where.append("s.name = ?")
+        params.append(source)
+    if since:
+        where.append(f"{time_column} >= ?")
+        params.append(since)
+    return where, params
+
+
+def _finish(sql: str, where: list[str], order: str, limit: int | None) -> str:
     if where:
         sql += " WHERE " + " AND ".join(where)
-    sql += " ORDER BY coalesce(e.published_at, e.first_seen_at) DESC, e.id DESC"
-    if limit:
-        sql += f" LIMIT {int(limit)}"
-    return _rows(store.conn.execute(sql, params))
+    sql += f" ORDER BY {order}"
+    return sql + (f" LIMIT {int(limit)}" if limit else "")
 
 
 # An event of a source's first healthy poll: the baseline. The same test as the recording's
@@ -264,16 +273,5 @@ def developments(
     LEFT JOIN revisions pr ON ev.event = 'changed' AND pr.entry_id = ev.entry_id
       AND pr.revision = ev.revision - 1
     """
-    where, params = [], []
-    if source:
-        where.append("s.name = ?")
-        params.append(source)
-    if since:
-        where.append("ev.created_at >= ?")
-        params.append(since)
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    sql += " ORDER BY ev.id DESC"
-    if limit:
-        sql += f" LIMIT {int(limit)}"
-    return _rows(store.conn.execute(sql, params))
+    where, params = _source_since(source, since, "ev.created_at")
+    return _rows(store.conn.execute(_finish(sql, where, "ev.id DESC", limit), params))

@@ -12,7 +12,7 @@ import click
 from crawler.store.archive import archive_stats, page_at, prune, source_id_named
 from crawler.store.db import Store
 from crawler.text.terminal import safe_for_log
-from scheduler.cli.options import json_option
+from scheduler.cli.options import json_option, output_option
 from scheduler.cli.reading import missing_db_message
 from scheduler.config.durations import parse_duration
 from scheduler.config.model import DEFAULT_ARCHIVE_DAYS, ConfigError
@@ -61,12 +61,7 @@ def archive() -> None:
 @click.option(
     "--at", "at", help="The page as it was at this time (ISO, or 2h ago); default newest."
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to this file instead of standard output.",
-)
+@output_option()
 @click.pass_obj
 def show(obj: dict, name: str, at: str | None, output: Path | None) -> None:
     """Write the page of source NAME as it was, byte for byte."""

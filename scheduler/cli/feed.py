@@ -8,17 +8,13 @@ from pathlib import Path
 import click
 
 from scheduler.atom import build_feed, write_atomically
+from scheduler.cli.options import output_option
 from scheduler.cli.reading import check_source, open_readonly
 
 
 @click.command()
 @click.argument("name")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the feed to this file (replaced atomically) instead of stdout.",
-)
+@output_option("Write the feed to this file (replaced atomically) instead of stdout.")
 @click.pass_obj
 def feed(obj: dict, name: str, output: Path | None) -> None:
     """The newest developments of source NAME as an Atom feed, one entry per development."""

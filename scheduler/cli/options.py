@@ -45,6 +45,13 @@ def load_or_exit(path: Path) -> Config:
         sys.exit(2)
 
 
+def output_option(help: str = "Write to this file instead of standard output.") -> Callable[[F], F]:
+    """``-o/--output FILE`` (the ``output`` argument)."""
+    return click.option(
+        "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help=help
+    )
+
+
 source_option = click.option("--source", help="Only this source (by name).")
 
 tz_option = click.option(
