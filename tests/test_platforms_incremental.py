@@ -201,6 +201,47 @@ def test_an_incremental_answer_of_the_wrong_shape_falls_back_to_the_full_form(
     assert rows(db_path, "SELECT count(*) FROM entries WHERE removed_at IS NULL") == [(1,)]
 
 
+def test_only_full_reads_count_towards_the_two_poll_rule(server, db_path, monkeypatch) -> None:
+    """An entry missing from a full read waits for the next full read: the deltas between
+    (processed or unchanged) say nothing of it. A 503 of the incremental form is an ordinary
+    failed poll (later, not a bigger request)."""
+    monkeypatch.setenv(ENV_TEST_HOSTS, f"www.tickaroo.com=127.0.0.1:{server.port}")
+    ref = CASES["tickaroo"][2]
+    platform = get_platform("tickaroo")
+    full = platform.endpoint(ref)
+    url = server.set("/live/ticker.html", tickaroo_page(ref.id))
+    posts = [{"id": str(i), "t": T0 + 60 * i, "text": f"Eintrag {i}"} for i in (1, 2, 3)]
+
+    def serve(endpoint: str, body: bytes, **options) -> None:
+        server.set(path_of(endpoint), body, content_type="application/json", **options)
+
+    def missing() -> list[tuple]:
+        return rows(
+            db_path, "SELECT missing_polls, removed_at IS NOT NULL FROM entries WHERE key = '2'"
+        )
+
+    serve(full, tickaroo(posts, C1))
+    assert tickerwatch("poll", url, db=db_path).returncode == 0
+    # The hourly full read no longer lists entry 2 (older and newer ones are there).
+    backdate_page_read(db_path)
+    serve(full, tickaroo([posts[0], posts[2]], C2))
+    assert tickerwatch("poll", url, db=db_path).returncode == 0
+    assert missing() == [(1, 0)]
+    serve(platform.with_cursor(full, str(C2)), tickaroo([], C2))
+    for _ in range(2):  # processed, then unchanged (the same bytes)
+        result = tickerwatch("poll", url, db=db_path)
+        assert result.returncode == 0 and not result.stdout.strip(), result.stdout + result.stderr
+    assert missing() == [(1, 0)]
+    serve(platform.with_cursor(full, str(C2)), b"busy", status=503)
+    busy = tickerwatch("poll", url, db=db_path)
+    assert busy.returncode == 1 and server.hits(path_of(full)) == 2
+    # The next full read still misses it: removed now (two full reads).
+    backdate_page_read(db_path)
+    again = tickerwatch("poll", url, db=db_path)
+    assert len(lines(again, "REMOVED")) == 1, again.stdout + again.stderr
+    assert missing() == [(2, 1)]
+
+
 # --- the pieces, pure ---------------------------------------------------------------------------
 
 

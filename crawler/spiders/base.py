@@ -24,7 +24,7 @@ from crawler.feeds.hublinks import extract_links
 from crawler.feeds.parse import looks_like_feed, parse_feed
 from crawler.items import PollItem, RawPage, SourceState
 from crawler.net.failures import classify_error
-from crawler.spiders.embedded import liveblog_or_embed, refused_cursor
+from crawler.spiders.embedded import incremental, liveblog_or_embed, refused_cursor
 from crawler.store.db import utcnow
 from crawler.text.terminal import safe_for_log
 from crawler.text.timeparse import times_of
@@ -117,6 +117,8 @@ class PollSpider(scrapy.Spider):
             token=request_meta.get(meta.TOKEN),
             tick=request_meta.get(meta.TICK),
             state=state,
+            # Asked of a platform's incremental form: even an unchanged answer is partial.
+            partial=incremental(request_meta.get(meta.EMBED)),
         )
 
     def poll_failed(self, failure: Failure):

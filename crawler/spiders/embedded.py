@@ -155,9 +155,9 @@ async def _read_stored(
     spider: scrapy.Spider, response: Response, item: PollItem, embed: EmbeddedSource, page: str
 ) -> None:
     """The answer of the stored endpoint; a refused incremental one falls back to a full read."""
-    incremental = _is_incremental(embed)
-    cursor = _read_payload(response, item, embed, page, partial=incremental)
-    if incremental and item.status == "error":
+    partial = incremental(embed)
+    cursor = _read_payload(response, item, embed, page, partial=partial)
+    if partial and item.status == "error":
         embed, cursor = await _full_read(spider, response, item, embed, page)
     stored = item.state.embed
     moved = _advanced(embed, cursor)
@@ -166,11 +166,13 @@ async def _read_stored(
 
 
 async def refused_cursor(spider: scrapy.Spider, response: Response, item: PollItem) -> bool:
-    """For an HTTP error (a non-2xx answer): True when it answered a stored incremental
-    endpoint, which the platform may refuse for an expired cursor; the poll is then a full
-    read of the platform (done here, ``item`` filled). False: an ordinary failed poll."""
+    """For an HTTP error (a non-2xx answer): True when a stored incremental endpoint was
+    refused as a request (a 4xx: an expired or unknown cursor); the poll is then a full read
+    of the platform (done here, ``item`` filled). False: an ordinary failed poll, also for
+    429, 408 and 5xx, which say "later", not "ask otherwise" (a bigger request would not help)."""
     embed: EmbeddedSource | None = response.meta.get(meta.EMBED)
-    if embed is None or not _is_incremental(embed):
+    refused = 400 <= response.status < 500 and response.status not in (408, 429)
+    if embed is None or not refused or not incremental(embed):
         return False
     item.kind, item.raw = "liveblog", None
     item.status, item.error = (
@@ -183,8 +185,13 @@ async def refused_cursor(spider: scrapy.Spider, response: Response, item: PollIt
     return True
 
 
-def _is_incremental(embed: EmbeddedSource) -> bool:
-    return get_platform(embed.platform).full_endpoint(embed.endpoint) != embed.endpoint
+def incremental(embed: EmbeddedSource | None) -> bool:
+    """Whether a poll of ``embed``'s stored endpoint asks the platform's incremental form (its
+    answer, even an unchanged one, is a partial window: see crawler/diff/entries.py)."""
+    return (
+        embed is not None
+        and get_platform(embed.platform).full_endpoint(embed.endpoint) != embed.endpoint
+    )
 
 
 async def _full_read(
@@ -203,6 +210,7 @@ async def _full_read(
         where = f"{embed.platform} liveblog {embed.ref}"
         item.status, item.error = "error", f"{where}: {embed.endpoint}: {error}"
         return embed, None
+    item.http_status = answer.status
     cursor = _read_payload(answer, item, embed, page)
     if item.status == "not_modified":  # the validators were another URL's: never for this one
         item.status = "ok"

@@ -136,7 +136,8 @@ def _take_tick(conn, source_id: int, tick: int) -> None:
 
 def _record_unchanged(store, conn, source_id, name, item, now) -> RecordedPoll:
     """An unchanged page is a healthy poll that shows the same entries as the last one: entries
-    that were missing then are missing again, so pending removals advance."""
+    that were missing then are missing again, so pending removals advance. Not on an unchanged
+    partial answer (a platform's incremental form): it says nothing of the entries it omits."""
     if _refresh_due(conn, source_id, now):
         conn.execute(
             "UPDATE entries SET last_seen_at = ? WHERE source_id = ? AND removed_at IS NULL "
@@ -144,7 +145,7 @@ def _record_unchanged(store, conn, source_id, name, item, now) -> RecordedPoll:
             (now, source_id),
         )
     # Only the pending removals (a partial index): loading all entries cost a millisecond.
-    stored = store.pending_removals(conn, source_id)
+    stored = store.pending_removals(conn, source_id) if not item.partial else {}
     pending = list(stored.values())
     result = DiffResult(status="not_modified")
     for old in pending:
