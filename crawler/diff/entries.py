@@ -44,6 +44,14 @@ class DiffResult:
     scrolled_out: list[str] = field(default_factory=list)
     warning: str | None = None
 
+    def live_after(self, stored: dict[str, StoredEntry]) -> int:
+        """The live entries once this result is applied: what a partial poll records as
+        ``entries_found`` (the count the next full read is judged against), not its size."""
+        live = sum(1 for s in stored.values() if s.removed_at is None)
+        for development in self.developments:
+            live += {"new": 1, "restored": 1, "removed": -1}.get(development.event, 0)
+        return live
+
 
 def diff_entries(
     stored: dict[str, StoredEntry],

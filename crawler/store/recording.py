@@ -77,7 +77,7 @@ def record_poll(store: Store, item: PollItem) -> RecordedPoll:
             status, error = "suspicious", concern.detail
         if not item.entries and not stored:
             status, error = "error", item.error or "no entries found"
-        found = _live_after(stored, result) if item.partial else None
+        found = result.live_after(stored) if item.partial else None
         poll_id = _insert_poll(
             conn,
             source_id,
@@ -195,16 +195,6 @@ def _insert_poll(
         ),
     )
     return cursor.lastrowid
-
-
-def _live_after(stored: dict, result: DiffResult) -> int:
-    """The live entries once a partial answer (changes only) is applied: what such a poll
-    records as ``entries_found`` (the count the next full read is judged against), not the
-    size of the answer."""
-    live = sum(1 for s in stored.values() if s.removed_at is None)
-    for development in result.developments:
-        live += {"new": 1, "restored": 1, "removed": -1}.get(development.event, 0)
-    return live
 
 
 def _live_count(entries: list[EntryItem]) -> int:
