@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from click.core import ParameterSource
 
-from crawler.store.db import check_database
+from crawler.store.checks import check_database
 from crawler.text.terminal import safe_for_log
 from scheduler.cli.options import config_option, load_or_exit
 from scheduler.config.model import Config, ConfigError, default_config_path

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from crawler.store.db import read_only_mount
+from crawler.store.checks import read_only_mount
 from crawler.text.terminal import safe_for_log
 
 USAGE_ERROR = 2
