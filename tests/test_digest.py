@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import lxml.html
+import time_machine
 from click.testing import CliRunner
 
 from scheduler.cli.app import main
@@ -58,5 +61,7 @@ def test_digest_folds_each_entry_and_marks_edits_and_removals(server, db_path):
     assert doc.cssselect("del a")[0].get("href") == "https://example.org/live#post-3"
     unknown = CliRunner().invoke(main, ["--db", str(db_path), "digest", "--source", "nope"])
     assert unknown.exit_code == 2 and name in unknown.output
-    empty = CliRunner().invoke(main, ["--db", str(db_path), "digest", "--since", "0s"])
+    # An hour on, a one-minute window holds nothing (events of this very second would count).
+    with time_machine.travel(datetime.now(UTC) + timedelta(hours=1)):
+        empty = CliRunner().invoke(main, ["--db", str(db_path), "digest", "--since", "1m"])
     assert empty.exit_code == 0 and "no developments since" in empty.stderr
