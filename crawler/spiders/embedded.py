@@ -115,10 +115,7 @@ async def poll_embedded(spider: scrapy.Spider, response: Response, item: PollIte
     if item.status != "error":
         # A full read that names a cursor: the next polls ask the incremental form from it.
         item.embed = _advanced(embed, cursor)
-        # The next polls ask the endpoint with these validators, and compare its bytes.
-        item.etag = _header(payload, b"ETag")
-        item.last_modified = _header(payload, b"Last-Modified")
-        item.body_hash = _hash(payload.body)
+        _refresh_validators(item, payload)
     return True
 
 
@@ -211,9 +208,7 @@ async def _full_read(
         item.status, item.error = "error", f"{where}: {embed.endpoint}: {error}"
         return embed, None
     item.http_status = answer.status
-    cursor = _read_payload(answer, item, embed, page)
-    if item.status == "not_modified":  # the validators were another URL's: never for this one
-        item.status = "ok"
+    cursor = _read_payload(answer, item, embed, page)  # asked without validators: no 304
     _refresh_validators(item, answer)
     return embed, cursor
 

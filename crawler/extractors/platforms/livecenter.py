@@ -6,7 +6,8 @@ Initial/`` (and ``Changes/<lastChangesId>/``): ``{"success": true, "result": {"a
 [{"id", "created", "updated" (epoch s), "title", "content": {"html"}, "authorName"}],
 "deleted": [ids], "lastChangesId"}}``. The payload may start with a UTF-8 BOM. Ids listed in
 ``deleted`` are removed at once. After an ``Initial/`` read the daemon polls ``Changes/
-<lastChangesId>/``, which lists only what changed (the same object). Pinning (``isSticky``/``sticky``) is read when present.
+<lastChangesId>/``, which lists only what changed (the same object). Pinning
+(``isSticky``/``sticky``) is read when present.
 
 Embed markup: ``<div class="live-center-embed" data-src="https://livecenter.norkon.net/frame/
 <tenant>/<channel>/<theme>">``; only the tenant and channel are taken from it.
@@ -56,8 +57,8 @@ class LiveCenter(Platform):
         return None
 
     def endpoint(self, ref: EmbedRef, since: str | None = None) -> str:
-        base = API.format(tenant=ref.param("tenant"), channel=ref.id)
-        return f"{base}Changes/{int(since)}/" if since else f"{base}Initial/"
+        full = API.format(tenant=ref.param("tenant"), channel=ref.id) + "Initial/"
+        return self.with_cursor(full, since) if since else full
 
     def cursor(self, data: Any) -> str | None:
         result = data.get("result") if isinstance(data, dict) else None

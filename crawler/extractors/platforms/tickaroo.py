@@ -77,9 +77,8 @@ class Tickaroo(Platform):
         query = {"id": ref.id, "limit": LIMIT}
         if ref.param("client_id"):
             query["client_id"] = ref.param("client_id")
-        if since:
-            query["refresh"] = since  # only events changed since that game version
-        return f"{API}?{urlencode(query)}"
+        full = f"{API}?{urlencode(query)}"
+        return self.with_cursor(full, since) if since else full  # refresh: changed events only
 
     def cursor(self, data: Any) -> str | None:
         game = data.get("game") if isinstance(data, dict) else None

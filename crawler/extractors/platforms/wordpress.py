@@ -73,10 +73,8 @@ class WordPressLiveblog(Platform):
         return same and a.path.startswith(PREFIX)
 
     def endpoint(self, ref: EmbedRef, since: str | None = None) -> str:
-        base = f"{ref.param('origin')}{PREFIX}{ref.id}/"
-        if since:
-            return f"{base}entries/{int(since)}/{FAR_FUTURE}/"
-        return f"{base}get-entries/1/0-0"
+        full = f"{ref.param('origin')}{PREFIX}{ref.id}/get-entries/1/0-0"
+        return self.with_cursor(full, since) if since else full
 
     def cursor(self, data: Any) -> str | None:
         if isinstance(data, dict) and digits(data.get("latest_timestamp")):
