@@ -155,6 +155,8 @@ def test_endpoints_full_and_incremental() -> None:
     assert {"range": {"_updated": {"gt": "2024-04-01T12:00:00+00:00"}}} in (
         source["query"]["filtered"]["filter"]["and"]
     )
+    # The window is the newest posts by publication: an edit must not reorder it.
+    assert source["sort"] == [{"published_date": {"order": "desc"}}]
 
     wp = find_embed(page("wordpress.html"))
     wordpress = get_platform("wordpress")

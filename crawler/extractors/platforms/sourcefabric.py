@@ -75,7 +75,10 @@ class Sourcefabric(Platform):
             terms.append({"range": {"_updated": {"gt": since}}})
         source = {
             "query": {"filtered": {"filter": {"and": terms}}},
-            "sort": [{"_updated": {"order": "desc"}}],
+            # Newest first by publication, as the embed shows them: sorted by _updated, an edit
+            # of an old post would pull it into the first page and push newer posts out of
+            # it, and the diff would read them as deleted inside the window.
+            "sort": [{"published_date": {"order": "desc"}}],
         }
         text = quote(json.dumps(source, separators=(",", ":")), safe="")
         host = ref.param("host") or "liveblog.pro"
