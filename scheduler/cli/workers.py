@@ -36,8 +36,8 @@ def init(obj: dict) -> None:
 @click.command()
 @config_option
 @click.option(
-    "--concurrency", type=click.IntRange(min=1), default=4, show_default=True,
-    help="Bucket jobs this worker runs at once.",
+    "--concurrency", type=click.IntRange(min=1), default=16, show_default=True,
+    help="Bucket jobs this worker runs at once (each polls its due sources together).",
 )  # fmt: skip
 @click.option(
     "--tick", "tick_seconds", type=int, default=60, show_default=True,
