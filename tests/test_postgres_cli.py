@@ -41,3 +41,11 @@ def test_poll_entries_status_and_tail_against_postgres(server, pg_url):
     assert tail.returncode == 0, tail.stderr[-2000:]
     events = [json.loads(line) for line in tail.stdout.splitlines()]
     assert [e["event"] for e in events].count("changed") == 2, events
+
+
+def test_an_unreachable_database_is_one_line_without_the_password(pg_url):
+    missing = pg_url.rsplit("/", 1)[0].replace("postgres@", "postgres:s3cret@") + "/no_such_db"
+    result = tickerwatch("--db", missing, "entries")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1 and "no_such_db" in result.stderr
+    assert "s3cret" not in result.stderr and "Traceback" not in result.stderr

@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from crawler.store.checks import read_only_mount
+from crawler.store.postgres import shown
 from crawler.text.terminal import safe_for_log
 
 USAGE_ERROR = 2
@@ -31,13 +32,24 @@ def database_problem(db_path: Path | str, error: BaseException) -> str:
     return f"error: {safe_for_log(str(db_path))}: {safe_for_log(reason)}"
 
 
+def _database_error(error: BaseException) -> bool:
+    """SQLite's errors, or psycopg's when a PostgreSQL database is in use (not imported here:
+    a SQLite user's command does not pay for loading it)."""
+    psycopg = sys.modules.get("psycopg")
+    return isinstance(error, sqlite3.Error) or (
+        psycopg is not None and isinstance(error, psycopg.Error)
+    )
+
+
 class GuardedGroup(click.Group):
     """The ``tickerwatch`` group: a database error in any command ends in one line, exit 2."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except sqlite3.Error as error:
-            db = (ctx.obj or {}).get("db", "?")
+        except Exception as error:
+            if not _database_error(error):
+                raise
+            db = shown((ctx.obj or {}).get("db", "?"))
             click.echo(database_problem(db, error), err=True)
             sys.exit(USAGE_ERROR)

@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from crawler.store.db import Store
+from crawler.store.postgres import shown
 from crawler.store.queries import source_status
 from crawler.store.sources import forget_source
 from crawler.text.terminal import json_line, safe_for_log
@@ -78,7 +79,9 @@ def forget(obj: dict, name: str, config_path: Path | None, yes: bool) -> None:
     try:
         row = next((r for r in source_status(store) if r["name"] == name), None)
         if row is None:
-            raise click.ClickException(f"no source named {safe_for_log(name)!r} in {obj['db']}")
+            raise click.ClickException(
+                f"no source named {safe_for_log(name)!r} in {shown(obj['db'])}"
+            )
         configured = in_config(row, config)
         if configured != "no":
             assert config is not None

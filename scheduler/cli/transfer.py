@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from crawler.store.db import Store
-from crawler.store.postgres import is_postgres_url
+from crawler.store.postgres import is_postgres_url, shown
 from crawler.store.transfer import copy_database
 
 
@@ -54,7 +54,7 @@ def import_sqlite(obj: dict, path: Path) -> None:
     finally:
         source.close()
         target.close()
-    click.echo(f"{url}: {', '.join(f'{n} {t}' for t, n in counts.items())}")
+    click.echo(f"{shown(url)}: {', '.join(f'{n} {t}' for t, n in counts.items())}")
 
 
 COMMANDS = (export_sqlite, import_sqlite)

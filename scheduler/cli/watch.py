@@ -10,6 +10,7 @@ from crawler.diff.words import revision_text, summary
 from crawler.items import Development
 from crawler.reporting import baseline_line, development_line
 from crawler.store.db import Store
+from crawler.store.postgres import shown
 from crawler.store.queries import events_after, last_event_id, revision_pair, source_status
 from crawler.text.terminal import json_line, safe_for_log
 from scheduler.cli.options import json_option, resolve_tz, source_option, tz_option
@@ -132,7 +133,7 @@ def status(obj: dict, as_json: bool, tz_name: str) -> None:
         for row in rows:
             click.echo(json_line(row))
         return
-    click.echo(f"database: {obj['db']}")
+    click.echo(f"database: {shown(obj['db'])}")
     if not rows:
         click.echo("no sources yet (poll a URL or run the daemon)")
         return

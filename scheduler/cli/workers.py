@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from crawler.store.db import Store
-from crawler.store.postgres import is_postgres_url
+from crawler.store.postgres import is_postgres_url, shown
 from scheduler.cli.options import config_option, load_or_exit
 from scheduler.config.model import default_config_path
 from scheduler.logs import setup_logging
@@ -30,7 +30,7 @@ def init(obj: dict) -> None:
     url = _postgres(obj)
     Store(url).close()
     created = asyncio.run(init_schema(url))
-    click.echo(f"{'initialised' if created else 'already initialised'}: {url}")
+    click.echo(f"{'initialised' if created else 'already initialised'}: {shown(url)}")
 
 
 @click.command()

@@ -8,6 +8,20 @@
 from __future__ import annotations
 
 
+def shown(location: object) -> str:
+    """A ``--db`` value fit for messages and logs: a URL's password replaced by ``***``."""
+    text = str(location)
+    if not is_postgres_url(text):
+        return text
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(text)
+    if parts.password is None:
+        return text
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
+
+
 def is_postgres_url(location: object) -> bool:
     """Whether a ``--db`` value names a PostgreSQL database rather than a SQLite file."""
     return str(location).startswith(("postgresql://", "postgres://"))
