@@ -7,7 +7,7 @@ minutes, everything on 127.0.0.1):
    entry on every poll (bench/churn.py): 64 versions of each page stored through
    ``crawler.store.archive.keep_page`` into a real SQLite file, i.e. one page stored whole and
    63 compressed against their predecessor, one full keyframe cycle.
-2. **Polls saved** by the real daemon (``scheduler.daemon.Daemon``, in this process) over a
+2. **Polls saved** by the real daemon (``scheduler.daemon.service.Daemon``, in this process) over a
    realistic mix of real pages: a few hot liveblogs (a new entry every 6–10 s), many quiet
    ones, some already over (their ``coverageEndTime`` has passed) and some that close during
    the run (a closing notice appears). The hot ones publish for ``--warmup`` seconds before
@@ -142,7 +142,7 @@ async def daemon_mix(args, db: Path) -> dict:
     from scrapy import signals
 
     from scheduler.config.model import Config, SourceConfig
-    from scheduler.daemon import Daemon
+    from scheduler.daemon.service import Daemon
 
     rng = random.Random(14)
     pages = Pages()

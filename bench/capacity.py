@@ -1,7 +1,7 @@
 """Capacity, latency and memory: the real daemon (or the bare PollEngine for the soak) in one process.
 
 ``python -m bench.capacity --base URL --db PATH --out JSON --interval S --duration S``
-runs ``scheduler.daemon.Daemon`` (APScheduler, one long-lived crawler, the notifier thread)
+runs ``scheduler.daemon.service.Daemon`` (APScheduler, one long-lived crawler, the notifier thread)
 over every source the server has, each polled every ``interval`` seconds. After the first
 poll of every source (the baseline) the server starts changing sources; over ``duration``
 seconds we take this process's CPU (getrusage: all threads), RSS once a second, the time of
@@ -91,9 +91,9 @@ async def capacity(args) -> dict:
     recorder = Recorder()
     try:
         from scheduler.config.model import Config, SourceConfig
-        from scheduler.daemon import Daemon
+        from scheduler.daemon.service import Daemon
     except ImportError as error:  # pragma: no cover - the daemon is another engineer's module
-        raise SystemExit(f"scheduler.daemon not importable: {error}") from error
+        raise SystemExit(f"scheduler.daemon.service not importable: {error}") from error
     config = Config(
         path=Path(args.db).with_suffix(".toml"),
         sources=tuple(

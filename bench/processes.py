@@ -56,7 +56,7 @@ def startup(base: str, work: Path) -> dict:
     """``tickerwatch run`` from exec to "daemon started" in its log, and to its first poll row.
 
     The daemon spreads the first polls of due sources over 0-10 s on purpose (CATCH_UP_SPREAD
-    in scheduler/schedule.py), so "first poll" includes that random delay; "ready" does not.
+    in scheduler/timing/schedule.py), so "first poll" includes that random delay; "ready" does not.
     """
     probe = [s for s in ctl(base, "sources") if s["kind"] == "liveblog"][3]
     config, db, logfile = work / "startup.toml", work / "startup.db", work / "startup.log"

@@ -233,7 +233,7 @@ def render(r: dict) -> str:
             f'\nStart-up, `tickerwatch run`: exec to "daemon started" '
             f"{r['startup']['ready_runs_s']} s; exec to the first committed poll "
             f"{r['startup']['first_poll_runs_s']} s (overdue sources are spread over up to "
-            "10 s, 0.05 s per configured source: CATCH_UP_SPREAD in scheduler/schedule.py)"
+            "10 s, 0.05 s per configured source: CATCH_UP_SPREAD in scheduler/timing/schedule.py)"
         )
     if r.get("perpoll", {}).get("unexpected"):
         lines.append(f"\nUnexpected outcomes: {r['perpoll']['unexpected'][:5]}")

@@ -13,7 +13,7 @@ class StoreExtension:
     """Owns the crawler's one database connection; every other component borrows it.
 
     The downloader middleware reads a source's state with it, the store pipeline writes the
-    poll, and the daemon (scheduler/daemon.py) keeps its source bookkeeping on it. Closing it
+    poll, and the daemon (scheduler/daemon/service.py) keeps its source bookkeeping on it. Closing it
     here, once, on ``spider_closed`` means after the last item has passed the pipelines.
     """
 

@@ -135,7 +135,7 @@ class DemoServer:
 
 def run_demo(*, log_format: str = "text", every: float = 3.0, keep: bool = True) -> int:
     """Serve, watch, print; Ctrl-C stops the daemon cleanly and says where the data is."""
-    from scheduler.daemon import Daemon
+    from scheduler.daemon.service import Daemon
     from scheduler.reactor import run as run_reactor
 
     workdir = Path(tempfile.mkdtemp(prefix="tickerwatch-demo-"))

@@ -30,7 +30,7 @@ from crawler.store.outbox import (
 )
 from crawler.store.queries import pending_events
 from crawler.text.terminal import safe_for_log
-from scheduler.schedule import parse_time
+from scheduler.timing.schedule import parse_time
 
 logger = logging.getLogger(__name__)
 

@@ -38,7 +38,7 @@ from crawler.store.ticks import TickState, sync_sources, tick_states
 from crawler.text.terminal import safe_for_log
 from scheduler.config.model import Config, SourceConfig
 from scheduler.config.reading import load_config
-from scheduler.schedule import backoff, parse_retry_after
+from scheduler.timing.schedule import backoff, parse_retry_after
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Adaptive polling, the pure part (scheduler/adaptive.py) and its configuration."""
+"""Adaptive polling, the pure part (scheduler/timing/adaptive.py) and its configuration."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import pytest
 
 from crawler.extractors.lifecycle import page_signals
 from crawler.items import PageSignals
-from scheduler.adaptive import (
+from scheduler.config.model import ConfigError
+from scheduler.config.reading import load_config
+from scheduler.timing.adaptive import (
     Activity,
     arrival_time,
     end_signal,
@@ -16,8 +18,6 @@ from scheduler.adaptive import (
     pace,
     span,
 )
-from scheduler.config.model import ConfigError
-from scheduler.config.reading import load_config
 
 NOW = 1_800_000_000.0
 MIN, MAX = 30.0, 1800.0

@@ -18,8 +18,8 @@ from email.utils import formatdate
 
 import pytest
 
-from scheduler.schedule import BACKOFF_CAP, RETRY_AFTER_CAP, backoff, next_delay
-from scheduler.schedule import parse_retry_after as parse
+from scheduler.timing.schedule import BACKOFF_CAP, RETRY_AFTER_CAP, backoff, next_delay
+from scheduler.timing.schedule import parse_retry_after as parse
 from tests.conftest import tickerwatch
 from tests.daemon_process import DaemonProcess, liveblog_page
 from tests.faultkit import fault_env, faults, record

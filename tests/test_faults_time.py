@@ -1,8 +1,8 @@
 """Time faults: DST nights in Europe/Berlin and wall-clock jumps, against the daemon's scheduler.
 
 The daemon plans each source as an APScheduler ``date`` job re-armed after every poll
-(scheduler/daemon.py) and watches the wall clock against the monotonic one
-(scheduler/clock.py). Here the same pieces run in-process — a real ``AsyncIOScheduler`` with
+(scheduler/daemon/service.py) and watches the wall clock against the monotonic one
+(scheduler/timing/clock.py). Here the same pieces run in-process — a real ``AsyncIOScheduler`` with
 the daemon's job defaults, jobs re-armed with ``next_delay`` like ``Daemon._poll``, and the
 real ``keep_pace`` watcher — while time-machine moves the wall clock (``datetime.now``,
 ``time.time``) and leaves the monotonic clock that asyncio's timers use alone, which is what a
@@ -23,9 +23,9 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from crawler.store.db import Store
 from crawler.store.recording import record_poll
-from scheduler.clock import ClockWatch, keep_pace, wall_offset
-from scheduler.daemon import JOB_DEFAULTS
-from scheduler.schedule import next_delay
+from scheduler.daemon.service import JOB_DEFAULTS
+from scheduler.timing.clock import ClockWatch, keep_pace, wall_offset
+from scheduler.timing.schedule import next_delay
 from tests.daemon_process import DaemonProcess, liveblog_page
 from tests.faultkit import fault_env, faults, record
 from tests.faultserver import Reply

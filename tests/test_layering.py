@@ -160,5 +160,5 @@ def test_the_rules_see_the_imports() -> None:
     assert "crawler.text.terminal" in graph["crawler.reporting"]
     assert "crawler.diff.entries" in graph["crawler.store.recording"]
     assert "crawler.meta" in graph["crawler.middlewares"]  # ``from crawler import meta``
-    assert any(t.startswith("crawler") for t in graph["scheduler.daemon"])
+    assert any(t.startswith("crawler") for t in graph["scheduler.daemon.service"])
     assert {_part(m) for m in graph if m.startswith("crawler.")} >= set(MAY_IMPORT)

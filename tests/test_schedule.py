@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from scheduler.schedule import (
+from scheduler.timing.schedule import (
     BACKOFF_CAP,
     CATCH_UP_SPREAD,
     RETRY_AFTER_CAP,

@@ -70,7 +70,7 @@ def test_crash_mid_poll_leaves_database_as_it_was(store, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("power cut")
 
-    monkeypatch.setattr(recording, "_mark_present", boom)
+    monkeypatch.setattr(recording, "mark_present", boom)
     with pytest.raises(RuntimeError):
         record_poll(store, poll(item("a", "one", 1), item("b", "two", 2)))
     assert store.conn.execute("SELECT count(*) FROM entries").fetchone()[0] == before
@@ -93,7 +93,7 @@ def _seen(store):
 def test_last_seen_at_is_refreshed_at_most_every_ten_minutes_and_positions_always(store):
     """Rewriting every row on every poll was the largest write of an unchanged poll: rows are
     written when something about them changed (position included), ``last_seen_at`` of the
-    rest every SEEN_REFRESH; an entry missing from the page is never "seen"."""
+    rest every SEEN_REFRESH (crawler/store/rows.py); an entry missing from the page is never "seen"."""
     time_machine = pytest.importorskip("time_machine")
     with time_machine.travel("2026-11-25T12:00:00+00:00", tick=False) as clock:
         record_poll(store, poll(item("a", "x", 1, 0), item("b", "y", 2, 1)))

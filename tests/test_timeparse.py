@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from crawler.text.rollover import assign_dates
 from crawler.text.timeparse import (
     BERLIN,
-    assign_dates,
     from_epoch,
     localize,
     parse_any,

@@ -15,7 +15,8 @@ from typing import Any
 from crawler.extractors.adapter import DomAdapter, Selectors
 from crawler.extractors.base import RawEntry, css, first, fragment, text_of, xp
 from crawler.extractors.page import Page
-from crawler.text.timeparse import assign_dates, parse_german_datetime
+from crawler.text.rollover import assign_dates
+from crawler.text.timeparse import parse_german_datetime
 
 _ANCHOR = "contains(concat(' ', normalize-space(@class), ' '), ' liveblog--anchor ')"
 _DATETIME = "contains(concat(' ', normalize-space(@class), ' '), ' liveblog__datetime ')"

@@ -1,4 +1,4 @@
-"""The adaptive scheduler's bookkeeping on the sources table (scheduler/pacing.py)."""
+"""The adaptive scheduler's bookkeeping on the sources table (scheduler/timing/pacing.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ from dataclasses import dataclass
 
 from crawler.store.db import Store
 
-SEED_ENTRIES = 9  # the newest entries a restart reads back as arrivals (scheduler/adaptive.py)
+SEED_ENTRIES = (
+    9  # the newest entries a restart reads back as arrivals (scheduler/timing/adaptive.py)
+)
 
 
 @dataclass(frozen=True)

@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-import sqlite3
-from datetime import datetime, timedelta
-
 from crawler.diff.entries import REMOVAL_AFTER, DiffResult, diff_entries
 from crawler.diff.health import adapter_of, condition, episode, extraction_concern
 from crawler.diff.renames import follow_renames
 from crawler.diff.words import revision_text, summary
-from crawler.items import Development, EntryItem, PollItem, RecordedPoll
+from crawler.items import Development, PollItem, RecordedPoll
 from crawler.store.archive import keep_page
 from crawler.store.db import Store, utcnow
 from crawler.store.queries import BODY_START
+from crawler.store.rows import (
+    insert_entry,
+    insert_poll,
+    insert_revision,
+    live_count,
+    mark_present,
+    refresh_due,
+)
 from crawler.text.terminal import entry_text
 from crawler.text.timeparse import iso_to_utc as to_utc
-
-# How stale ``last_seen_at`` of an entry that stays on the page may get: refreshing it on every
-# poll rewrote every row of the source (0.2 ms of a 2 ms unchanged poll, bench/README.md).
-SEEN_REFRESH = timedelta(minutes=10)
 
 
 class TickTaken(Exception):
@@ -38,12 +39,12 @@ def record_poll(store: Store, item: PollItem) -> RecordedPoll:
         # extractor failed on is the one `tickerwatch reextract` can read again.
         page_id = keep_page(store, conn, source_id, item.raw, now) if item.raw else None
         if item.status == "error":
-            poll_id = _insert_poll(conn, source_id, item, item.status, now, page_id=page_id)
+            poll_id = insert_poll(conn, source_id, item, item.status, now, page_id=page_id)
             return RecordedPoll(poll_id, source_id, name, item.status, warning=item.error)
         if item.status == "not_modified":
             return _record_unchanged(store, conn, source_id, name, item, now)
         if item.status == "suspicious":  # the spider saw a cut-off page: compare nothing
-            poll_id = _insert_poll(conn, source_id, item, item.status, now, error=item.error)
+            poll_id = insert_poll(conn, source_id, item, item.status, now, error=item.error)
             return RecordedPoll(
                 poll_id, source_id, name, item.status, warning=item.error, found="a cut-off page"
             )
@@ -78,7 +79,7 @@ def record_poll(store: Store, item: PollItem) -> RecordedPoll:
         if not item.entries and not stored:
             status, error = "error", item.error or "no entries found"
         found = result.live_after(stored) if item.partial else None
-        poll_id = _insert_poll(
+        poll_id = insert_poll(
             conn,
             source_id,
             item,
@@ -90,7 +91,7 @@ def record_poll(store: Store, item: PollItem) -> RecordedPoll:
             found=found,
         )
         developments = _apply(conn, source_id, poll_id, item, stored, result.developments, now)
-        _mark_present(conn, stored, item.entries, now, _refresh_due(conn, source_id, now))
+        mark_present(conn, stored, item.entries, now, refresh_due(conn, source_id, now))
         conn.executemany(
             "UPDATE entries SET missing_polls = ? WHERE id = ?",
             [(count, stored[key].id) for key, count in result.missing_counts.items()],
@@ -106,7 +107,7 @@ def record_poll(store: Store, item: PollItem) -> RecordedPoll:
             )
         if (item.page_read or item.embed is not None) and status != "error":
             store.set_embed(conn, source_id, item.embed)
-    found = condition(_live_count(item.entries), error) if status == "suspicious" else None
+    found = condition(live_count(item.entries), error) if status == "suspicious" else None
     before = (previous[0], condition(previous[1], previous[2])) if previous else (None, None)
     return RecordedPoll(
         poll_id,
@@ -138,7 +139,7 @@ def _record_unchanged(store, conn, source_id, name, item, now) -> RecordedPoll:
     """An unchanged page is a healthy poll that shows the same entries as the last one: entries
     that were missing then are missing again, so pending removals advance. Not on an unchanged
     partial answer (a platform's incremental form): it says nothing of the entries it omits."""
-    if _refresh_due(conn, source_id, now):
+    if refresh_due(conn, source_id, now):
         conn.execute(
             "UPDATE entries SET last_seen_at = ? WHERE source_id = ? AND removed_at IS NULL "
             "AND scrolled_out_at IS NULL AND missing_polls = 0",
@@ -153,7 +154,7 @@ def _record_unchanged(store, conn, source_id, name, item, now) -> RecordedPoll:
         result.missing_counts[old.key] = count
         if count >= REMOVAL_AFTER:
             result.developments.append(Development("removed", old.key, stored=old))
-    poll_id = _insert_poll(conn, source_id, item, "not_modified", now, result=result)
+    poll_id = insert_poll(conn, source_id, item, "not_modified", now, result=result)
     if item.etag or item.last_modified:
         # Validators can appear on an unchanged body (the server just started sending them).
         conn.execute(
@@ -168,81 +169,6 @@ def _record_unchanged(store, conn, source_id, name, item, now) -> RecordedPoll:
     return RecordedPoll(poll_id, source_id, name, "not_modified", developments)
 
 
-def _insert_poll(
-    conn, source_id, item, status, now, *, error=None, result=None, page_id=None, found=None
-) -> int:
-    counts = {"new": 0, "changed": 0, "removed": 0, "restored": 0}
-    for development in result.developments if result else []:
-        counts[development.event] += 1
-    cursor = conn.execute(
-        "INSERT INTO polls (source_id, started_at, finished_at, http_status, status, error, "
-        "strategy, entries_found, new, changed, removed, restored, page_id) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            source_id,
-            item.started_at,
-            now,
-            item.http_status,
-            status,
-            error or item.error,
-            item.strategy,
-            _live_count(item.entries) if found is None else found,
-            counts["new"],
-            counts["changed"],
-            counts["removed"],
-            counts["restored"],
-            page_id,
-        ),
-    )
-    return cursor.lastrowid
-
-
-def _live_count(entries: list[EntryItem]) -> int:
-    """Entries the source shows: a platform's stated deletions are not among them."""
-    return sum(1 for e in entries if not e.deleted)
-
-
-def _refresh_due(conn: sqlite3.Connection, source_id: int, now: str) -> bool:
-    """Whether this poll refreshes ``last_seen_at`` of every entry on the page; it does at most
-    every SEEN_REFRESH, and ``sources.entries_seen_at`` says when it last did."""
-    stale = (datetime.fromisoformat(now) - SEEN_REFRESH).isoformat(timespec="seconds")
-    cursor = conn.execute(
-        "UPDATE sources SET entries_seen_at = ? WHERE id = ? "
-        "AND (entries_seen_at IS NULL OR entries_seen_at < ? OR entries_seen_at > ?)",
-        (now, source_id, stale, now),  # a stamp from the future: the clock was set back
-    )
-    return cursor.rowcount > 0
-
-
-def _mark_present(
-    conn: sqlite3.Connection, stored, entries: list[EntryItem], now: str, everything: bool
-) -> None:
-    """Entries on the page: not missing, their position and flags current, seen now.
-
-    Only rows with something to say are written, unless ``everything`` (the periodic refresh
-    of ``last_seen_at``): an edit of one entry of a 300-entry page rewrote 300 rows.
-    """
-    rows = []
-    for e in entries:
-        old = stored.get(e.key)
-        if old is None:
-            continue
-        if (
-            everything
-            or old.missing_polls
-            or old.scrolled_out_at is not None
-            or old.raw_hash != e.raw_hash
-            or old.pinned != int(e.pinned)
-            or old.position != e.position
-        ):
-            rows.append((now, e.position, int(e.pinned), e.raw_hash, old.id))
-    conn.executemany(
-        "UPDATE entries SET last_seen_at = ?, missing_polls = 0, scrolled_out_at = NULL, "
-        "position = ?, pinned = ?, raw_hash = ? WHERE id = ?",
-        rows,
-    )
-
-
 def _apply(conn, source_id, poll_id, item, stored, developments: list[Development], now):
     """Write the developments; new entries oldest first, so a lower id always means older."""
     ordered = sorted(
@@ -252,8 +178,8 @@ def _apply(conn, source_id, poll_id, item, stored, developments: list[Developmen
         entry, old = development.entry, development.stored
         change = None
         if development.event == "new":
-            entry_id, revision = _insert_entry(conn, source_id, entry, now), 1
-            _insert_revision(conn, entry_id, 1, entry, now, poll_id)
+            entry_id, revision = insert_entry(conn, source_id, entry, now), 1
+            insert_revision(conn, entry_id, 1, entry, now, poll_id)
         elif development.event == "changed":
             entry_id, revision = old.id, old.revision + 1
             before = conn.execute(
@@ -285,7 +211,7 @@ def _apply(conn, source_id, poll_id, item, stored, developments: list[Developmen
                     entry_id,
                 ),
             )
-            _insert_revision(conn, entry_id, revision, entry, now, poll_id)
+            insert_revision(conn, entry_id, revision, entry, now, poll_id)
         elif development.event == "removed":
             entry_id, revision = old.id, old.revision
             conn.execute("UPDATE entries SET removed_at = ? WHERE id = ?", (now, entry_id))
@@ -306,37 +232,3 @@ def _apply(conn, source_id, poll_id, item, stored, developments: list[Developmen
         development.revision, development.entry_id = revision, entry_id
         development.change = change  # what the edit did, for the CHANGED line
     return ordered
-
-
-def _insert_entry(conn: sqlite3.Connection, source_id: int, entry: EntryItem, now: str) -> int:
-    cursor = conn.execute(
-        "INSERT INTO entries (source_id, key, url, title, body, author, published_at, updated_at, "
-        "first_seen_at, last_seen_at, revision, position, pinned, content_hash, raw_hash, "
-        "match_minute) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)",
-        (
-            source_id,
-            entry.key,
-            entry.url,
-            entry.title,
-            entry.body,
-            entry.author,
-            to_utc(entry.published_at),
-            to_utc(entry.updated_at),
-            now,
-            now,
-            entry.position,
-            int(entry.pinned),
-            entry.content_hash,
-            entry.raw_hash,
-            entry.match_minute,
-        ),
-    )
-    return cursor.lastrowid
-
-
-def _insert_revision(conn, entry_id: int, revision: int, entry: EntryItem, now: str, poll_id: int):
-    conn.execute(
-        "INSERT INTO revisions (entry_id, revision, title, body, seen_at, poll_id) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        (entry_id, revision, entry.title, entry.body, now, poll_id),
-    )

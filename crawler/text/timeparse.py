@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
@@ -267,68 +267,3 @@ def parse_stand(text: str, zone: tzinfo = BERLIN) -> datetime | None:
         clock = time(23, 59)
     cands = wall_candidates(day, clock, zone)
     return cands[-1].astimezone(zone) if cands else None
-
-
-def assign_dates(
-    stamps: Sequence[tuple[date | None, time | None]],
-    zone: tzinfo,
-    *,
-    reference: datetime | None = None,
-    fallback_day: date | None = None,
-    tolerance: timedelta = timedelta(hours=1),
-) -> list[datetime | None]:
-    """Resolve newest-first (date?, clock) pairs to instants, handling midnight and DST.
-
-    Walking down the page, each entry must be no newer than the one above it (the first one no
-    newer than ``reference``, e.g. the page's "Stand" time). An entry without its own date takes
-    the running date; when its clock is later than the entry above it ("clock rises going
-    down"), it belongs to the previous day. A clock that rises by at most ``tolerance`` is taken
-    as slight editorial disorder on the same day, not a rollover. On the autumn fall-back night
-    the fold of an ambiguous time is chosen so the order stays newest-first; with no bound to
-    respect the first occurrence is used. Entries without a clock resolve to None.
-
-    Results are UTC datetimes: two aware datetimes sharing one ZoneInfo compare by wall time
-    (ignoring ``fold``), which would misorder the repeated hour.
-    """
-    out: list[datetime | None] = []
-    prev = reference.astimezone(UTC) if reference else None
-    running = fallback_day
-    if running is None and reference is not None:
-        running = reference.astimezone(zone).date()
-    for day, clock in stamps:
-        if clock is None:
-            out.append(None)
-            if day is not None:
-                running = day
-            continue
-        if day is not None:
-            running = day
-            cands = wall_candidates(day, clock, zone)
-            chosen = _pick(cands, prev, tolerance) or cands[0]
-        elif running is None:
-            out.append(None)
-            continue
-        else:
-            cands = wall_candidates(running, clock, zone)
-            chosen = _pick(cands, prev, tolerance)
-            if chosen is None:
-                running = running - timedelta(days=1)
-                cands = wall_candidates(running, clock, zone)
-                chosen = _pick(cands, prev, timedelta(0)) or cands[-1]
-        out.append(chosen)
-        prev = chosen
-    return out
-
-
-def _pick(
-    cands: Iterable[datetime], bound: datetime | None, tolerance: timedelta
-) -> datetime | None:
-    """The latest candidate not after ``bound``; else the earliest within ``tolerance`` of it."""
-    cands = sorted(cands)
-    if bound is None:
-        return cands[0]
-    ok = [c for c in cands if c <= bound]
-    if ok:
-        return ok[-1]
-    near = [c for c in cands if c - bound <= tolerance]
-    return near[0] if near else None

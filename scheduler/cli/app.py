@@ -21,6 +21,7 @@ from scheduler.cli import daemon as cli_daemon
 from scheduler.cli import digest as cli_digest
 from scheduler.cli import feed as cli_feed
 from scheduler.cli import history as cli_history
+from scheduler.cli import inspect as cli_inspect
 from scheduler.cli import reextract as cli_reextract
 from scheduler.cli import sites as cli_sites
 from scheduler.cli import sources as cli_sources
@@ -172,6 +173,7 @@ for _command in (
     *cli_workers.COMMANDS,
     *cli_transfer.COMMANDS,
     *cli_sites.COMMANDS,
+    *cli_inspect.COMMANDS,
     *cli_sources.COMMANDS,
     *cli_history.COMMANDS,
     *cli_feed.COMMANDS,

@@ -29,8 +29,8 @@ def _log_format(ctx: click.Context, config: Config) -> str:
 @click.pass_context
 def run(ctx: click.Context, config_path: Path | None, log_file: str | None) -> None:
     """Poll every configured source on its schedule until SIGTERM or Ctrl-C."""
-    from scheduler.daemon import Daemon
-    from scheduler.lock import AlreadyRunning, DaemonLock
+    from scheduler.daemon.lock import AlreadyRunning, DaemonLock
+    from scheduler.daemon.service import Daemon
     from scheduler.reactor import run as run_reactor
 
     config = load_or_exit(config_path or default_config_path())

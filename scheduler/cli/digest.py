@@ -10,8 +10,8 @@ from crawler.store.queries import developments
 from scheduler.cli.options import resolve_tz, source_option, tz_option
 from scheduler.cli.reading import check_source, open_readonly
 from scheduler.config.durations import parse_duration
-from scheduler.digest import collect, html_digest, markdown
-from scheduler.display import show_time
+from scheduler.render.digest import collect, html_digest, markdown
+from scheduler.render.display import show_time
 
 
 @click.command()

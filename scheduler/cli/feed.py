@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
-from scheduler.atom import build_feed, write_atomically
 from scheduler.cli.options import output_option
 from scheduler.cli.reading import check_source, open_readonly
+from scheduler.render.atom import build_feed, write_atomically
 
 
 @click.command()

@@ -15,7 +15,7 @@ from crawler.store.queries import entry_history, entry_keys
 from crawler.text.terminal import json_line, safe_for_log, safe_lines
 from scheduler.cli.options import json_option, resolve_tz, tz_option
 from scheduler.cli.reading import check_source, open_readonly
-from scheduler.display import show_time
+from scheduler.render.display import show_time
 
 
 def coloured(pieces: list[Piece]) -> str:

@@ -16,7 +16,7 @@ import click
 
 from scheduler.config.model import Config, ConfigError
 from scheduler.config.reading import load_config
-from scheduler.display import zone
+from scheduler.render.display import zone
 
 F = TypeVar("F", bound=Callable[..., Any])
 

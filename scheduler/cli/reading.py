@@ -15,7 +15,7 @@ from crawler.store.db import Store
 from crawler.store.postgres import is_postgres_url
 from crawler.store.queries import newest_entry_time, source_names
 from crawler.text.terminal import safe_for_log
-from scheduler.display import show_time
+from scheduler.render.display import show_time
 
 
 def missing_db_message(db_path: Path | str) -> str | None:

@@ -6,7 +6,7 @@ from datetime import tzinfo
 
 from crawler.text.terminal import entry_text, safe_for_log
 from scheduler.cli.tables import Column, echo_table
-from scheduler.display import show_time
+from scheduler.render.display import show_time
 
 TITLE_FALLBACK = 120  # characters of the body shown for an entry without a title
 
@@ -62,8 +62,8 @@ def status_table(rows: list[dict], zone: tzinfo) -> None:
 
 
 def _pace(row: dict) -> tuple[str, str]:
-    """The effective interval of an adaptive source and why (scheduler/adaptive.py)."""
-    from scheduler.adaptive import span
+    """The effective interval of an adaptive source and why (scheduler/timing/adaptive.py)."""
+    from scheduler.timing.adaptive import span
 
     every = row.get("poll_every")
     why = row.get("poll_reason") or ""

@@ -16,7 +16,7 @@ DEFAULT_TIMEOUT = 30.0
 MIN_INTERVAL = 10.0
 KINDS = ("auto", "liveblog", "feed", "series")
 DEFAULT_GRACE = 6 * 3600.0  # a superseded series member is polled this much longer
-# Without ``every`` a source is adaptive (scheduler/adaptive.py) between these bounds.
+# Without ``every`` a source is adaptive (scheduler/timing/adaptive.py) between these bounds.
 DEFAULT_MIN_EVERY = 30.0
 DEFAULT_MAX_EVERY = 30 * 60.0
 DEFAULT_ENDED_GRACE = 24 * 3600.0  # an ended liveblog is polled every 6 h this much longer

@@ -201,7 +201,7 @@ class Validator:
 
     def pacing(self, merged: dict, table: dict, line: int | None) -> None:
         """Fixed when the source (or [defaults], unless the source bounds its own) says
-        ``every``; otherwise adaptive between min_every and max_every (scheduler/adaptive.py)."""
+        ``every``; otherwise adaptive between min_every and max_every (scheduler/timing/adaptive.py)."""
         own_bounds = bool({"min_every", "max_every"} & set(table))
         if "every" in table or (self.default_every and not own_bounds):
             merged.pop("min_every", None)

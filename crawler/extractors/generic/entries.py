@@ -16,7 +16,8 @@ from typing import Any
 
 from crawler.extractors.base import RawEntry, clean_text, fragment, text_of, xp
 from crawler.text.clocks import Printed, read_day, read_printed
-from crawler.text.timeparse import assign_dates, localize, parse_any
+from crawler.text.rollover import assign_dates
+from crawler.text.timeparse import localize, parse_any
 
 _SKIP = {"script", "style", "noscript", "template", "svg"}
 _TITLE = (

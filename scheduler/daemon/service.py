@@ -23,18 +23,19 @@ from crawler.store.db import Store
 from crawler.store.queries import schedule_state
 from crawler.store.sources import set_next_due, sync_source_name, unschedule_others
 from crawler.text.terminal import safe_for_log
-from scheduler.clock import keep_pace, wall_offset
 from scheduler.config.model import Config, SourceConfig
-from scheduler.degraded import SourceHealth
+from scheduler.daemon.degraded import SourceHealth
+from scheduler.daemon.reload import WATCH_EVERY, ConfigReload, file_signature
+from scheduler.daemon.retention import schedule_pruning
+from scheduler.daemon.series import SeriesFollowing, hub_name
 from scheduler.engine import PollEngine, make_settings
 from scheduler.notify import Notifier
-from scheduler.pacing import Pacer
-from scheduler.reload import WATCH_EVERY, ConfigReload, file_signature
-from scheduler.retention import schedule_pruning
-from scheduler.schedule import first_due, next_delay, parse_retry_after, parse_time
-from scheduler.series import discover, hub_name, members
+from scheduler.render.atom import rewrite_feed
+from scheduler.timing.clock import keep_pace, wall_offset
+from scheduler.timing.pacing import Pacer
+from scheduler.timing.schedule import first_due, next_delay, parse_retry_after, parse_time
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("scheduler.daemon")  # the package's name, as it always logged
 
 SHUTDOWN_GRACE = 10.0  # seconds from SIGTERM to exit, in-flight polls included
 CRAWLER_STOP = 2.0  # of which this much is kept for closing the crawler and the database
@@ -48,7 +49,7 @@ JOB_DEFAULTS = {
 }
 
 
-class Daemon(ConfigReload):
+class Daemon(ConfigReload, SeriesFollowing):
     """Polls the configured sources until :meth:`request_stop`; reloads on SIGHUP or file change."""
 
     def __init__(
@@ -242,7 +243,7 @@ class Daemon(ConfigReload):
             if item.developments:
                 self.notifier.wake()
                 if self.config.feeds_dir and not series:
-                    self._write_feed(source.name)
+                    rewrite_feed(self.store, Path(self.config.feeds_dir), source.name)
         except asyncio.CancelledError:
             return
         except Exception as error:  # e.g. storing failed (disk full, read-only): rolled back
@@ -273,42 +274,6 @@ class Daemon(ConfigReload):
             delay = next_delay(interval, self.streaks[name], retry_after)
             self._arm(current, datetime.now(UTC) + timedelta(seconds=delay))
             self.health.after_poll(name, current.url, self.streaks[name], problem, delay)
-
-    def _write_feed(self, name: str) -> None:
-        """Rewrite the source's Atom file (scheduler/atom.py); a failure costs a log line only."""
-        from scheduler.atom import build_feed, feed_file, write_atomically
-
-        assert self.config.feeds_dir is not None
-        path = feed_file(Path(self.config.feeds_dir), name)
-        try:
-            data = build_feed(self.store, name)
-            if data is not None:
-                write_atomically(path, data)
-        except Exception as error:  # a full disk or a bad directory must not stop the polls
-            logger.warning("feed %s not written: %s", path, safe_for_log(str(error)))
-
-    def _sync_series(self, series: SourceConfig) -> None:
-        """Start polling newly discovered members; stop those whose grace period is over."""
-        configured = [s.url for s in self.config.sources]
-        for url in discover(self.store, series, configured):
-            logger.info("series %s: following %s", safe_for_log(series.name), safe_for_log(url))
-        active, retired = members(self.store, series, datetime.now(UTC), configured)
-        for older in active[:-1]:  # superseded by a newer member: the path of an ended blog
-            if older.adaptive:
-                self.pacer.supersede(older, active[-1].name)
-        for member in active:
-            if self.members.get(member.name) != member:
-                self.members[member.name] = member
-                self._place(member)
-        for name in retired:
-            if self.members.pop(name, None) is not None:
-                self._unschedule(name)
-                logger.info(
-                    "series %s: grace period over, no longer polling %s",
-                    safe_for_log(series.name),
-                    safe_for_log(name),
-                )
-        self.notifier.update_targets(self._targets())
 
     def _unschedule(self, name: str) -> None:
         if self.scheduler and self.scheduler.get_job(name):

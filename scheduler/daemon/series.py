@@ -9,19 +9,23 @@ the grace period — late corrections happen — and then stop.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from crawler.net.policy import source_url_problem
 from crawler.store.db import Store
 from crawler.store.queries import hub_links, series_members
 from crawler.store.sources import register_member
+from crawler.text.terminal import safe_for_log
 from crawler.text.urls import canonical_url
 from scheduler.config.model import SourceConfig
-from scheduler.schedule import parse_time
+from scheduler.timing.schedule import parse_time
+
+logger = logging.getLogger("scheduler.daemon")
 
 
 def _same(url: str) -> str:
@@ -96,3 +100,31 @@ def members(
             )
         )
     return active, retired
+
+
+class SeriesFollowing:
+    """A mixin of :class:`scheduler.daemon.service.Daemon`: each hub poll starts the series'
+    new members and retires those whose grace is over (kept apart like ``ConfigReload``)."""
+
+    def _sync_series(self, series: SourceConfig) -> None:
+        """Start polling newly discovered members; stop those whose grace period is over."""
+        configured = [s.url for s in self.config.sources]
+        for url in discover(self.store, series, configured):
+            logger.info("series %s: following %s", safe_for_log(series.name), safe_for_log(url))
+        active, retired = members(self.store, series, datetime.now(UTC), configured)
+        for older in active[:-1]:  # superseded by a newer member: the path of an ended blog
+            if older.adaptive:
+                self.pacer.supersede(older, active[-1].name)
+        for member in active:
+            if self.members.get(member.name) != member:
+                self.members[member.name] = member
+                self._place(member)
+        for name in retired:
+            if self.members.pop(name, None) is not None:
+                self._unschedule(name)
+                logger.info(
+                    "series %s: grace period over, no longer polling %s",
+                    safe_for_log(series.name),
+                    safe_for_log(name),
+                )
+        self.notifier.update_targets(self._targets())

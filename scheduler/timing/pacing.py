@@ -1,4 +1,4 @@
-"""The daemon's adaptive sources: their activity, effective interval and end (scheduler/adaptive.py
+"""The daemon's adaptive sources: their activity, effective interval and end (scheduler/timing/adaptive.py
 has the math; this keeps the state, writes it for ``status`` and logs ``ENDED``)."""
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from crawler.items import PollItem
 from crawler.store.db import Store
 from crawler.store.pace import pace_state, set_ended, set_pace
 from crawler.text.terminal import safe_for_log
-from scheduler.adaptive import (
+from scheduler.config.model import SourceConfig
+from scheduler.timing.adaptive import (
     ENDED_EVERY,
     Activity,
     Pace,
@@ -24,7 +25,6 @@ from scheduler.adaptive import (
     pace,
     span,
 )
-from scheduler.config.model import SourceConfig
 
 logger = logging.getLogger(__name__)
 events = logging.getLogger("tickerwatch.events")

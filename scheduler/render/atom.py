@@ -9,6 +9,7 @@ an edit's diff is written as ``<del>``/``<ins>`` HTML from the same word diff as
 from __future__ import annotations
 
 import html
+import logging
 import os
 import tempfile
 from datetime import UTC, datetime
@@ -20,7 +21,7 @@ from feedgen.feed import FeedGenerator
 from crawler.diff.words import Piece, revision_text, summary, word_diff
 from crawler.store.db import Store
 from crawler.store.queries import developments, source_row
-from crawler.text.terminal import entry_text
+from crawler.text.terminal import entry_text, safe_for_log
 
 FEED_ENTRIES = 100  # newest developments per feed
 HEADINGS = {"new": "New", "changed": "Edited", "removed": "Removed", "restored": "Restored"}
@@ -117,3 +118,17 @@ def feed_file(directory: Path, name: str) -> Path:
     """``<dir>/<name>.atom``; a series member's ``/`` and anything unsafe become ``_``."""
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name).lstrip(".")
     return directory / f"{safe or 'source'}.atom"
+
+
+def rewrite_feed(store: Store, directory: Path, name: str) -> None:
+    """The daemon's ``feeds_dir``: rewrite the source's Atom file after a poll with
+    developments; a failure costs a log line only (a full disk must not stop the polls)."""
+    path = feed_file(directory, name)
+    try:
+        data = build_feed(store, name)
+        if data is not None:
+            write_atomically(path, data)
+    except Exception as error:  # see the docstring
+        logging.getLogger("scheduler.daemon").warning(
+            "feed %s not written: %s", path, safe_for_log(str(error))
+        )

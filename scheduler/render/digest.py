@@ -14,8 +14,8 @@ from datetime import tzinfo
 
 from crawler.diff.words import Piece, revision_text, summary, word_diff
 from crawler.text.terminal import entry_text, safe_lines
-from scheduler.atom import diff_html, paragraphs
-from scheduler.display import show_time
+from scheduler.render.atom import diff_html, paragraphs
+from scheduler.render.display import show_time
 
 MARKDOWN_MARKS = {"removed": ("~~", "~~"), "added": ("**", "**")}
 

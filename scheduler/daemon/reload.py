@@ -1,6 +1,6 @@
 """Config reloads for the daemon: on SIGHUP and when the sources file changes on disk.
 
-A mixin of :class:`scheduler.daemon.Daemon`, kept apart so the daemon module holds the polling
+A mixin of :class:`scheduler.daemon.service.Daemon`, kept apart so the daemon module holds the polling
 loop and this one the rules of a reload: a broken file is reported and the old config keeps
 running; added sources start, removed ones (and their series members) stop, changed ones take
 their new settings from their next poll.
