@@ -55,28 +55,27 @@ def merge(
     matched: set[int] = set()
     extra: list[RawEntry] = []
     keyless = [s for s in structured if not s.key]
+
+    def place(item: RawEntry, target: RawEntry | None) -> None:
+        """An LD item enriches the DOM entry it matched, or stands as an extra entry."""
+        if target is None:
+            _mark_structured(item)
+            extra.append(item)
+        else:
+            _enrich(target, item)
+            matched.add(id(target))
+
     for item in structured:
         if item.key:
             target = by_key.get(item.key)
             if target is None and by_key:
                 affixed = _affixed(dom) if affixed is None else affixed
                 target = affixed.get(item.key)
-            if target is None:
-                _mark_structured(item)
-                extra.append(item)
-            else:
-                _enrich(target, item)
-                matched.add(id(target))
+            place(item, target)
     if keyless:
         pairs = _pair_keyless(dom, keyless)
         for item in keyless:
-            target = pairs.get(id(item))
-            if target is None:
-                _mark_structured(item)
-                extra.append(item)
-            else:
-                _enrich(target, item)
-                matched.add(id(target))
+            place(item, pairs.get(id(item)))
     if not add_unmatched:
         dom = [e for e in dom if id(e) in matched]
     combined = dom + extra
