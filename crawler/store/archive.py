@@ -157,15 +157,21 @@ def load_body(conn: sqlite3.Connection, page_id: int) -> bytes:
 _PAGE = "SELECT id, source_id, fetched_at, body_hash, url, encoding, content_type, base_id, data "
 
 
+def _source_pages(source_id: int, compare: str, when: str | None) -> tuple[str, list]:
+    """The SELECT of a source's pages, fetched ``compare`` (``<=`` or ``>=``) ``when`` if given."""
+    sql = _PAGE + "FROM pages WHERE source_id = ?"
+    params: list = [source_id]
+    if when is not None:
+        sql += f" AND fetched_at {compare} ?"
+        params.append(when)
+    return sql, params
+
+
 def page_at(
     conn: sqlite3.Connection, source_id: int, when: str | None = None
 ) -> ArchivedPage | None:
     """The page as it was at ``when`` (ISO UTC; the newest if None): the last one fetched by then."""
-    sql = _PAGE + "FROM pages WHERE source_id = ?"
-    params: list = [source_id]
-    if when is not None:
-        sql += " AND fetched_at <= ?"
-        params.append(when)
+    sql, params = _source_pages(source_id, "<=", when)
     row = conn.execute(sql + " ORDER BY id DESC LIMIT 1", params).fetchone()
     if row is None:
         return None
@@ -176,11 +182,7 @@ def pages_since(
     conn: sqlite3.Connection, source_id: int, since: str | None = None
 ) -> Iterator[ArchivedPage]:
     """Every archived page of a source, oldest first; each chain link decompressed once."""
-    sql = _PAGE + "FROM pages WHERE source_id = ?"
-    params: list = [source_id]
-    if since is not None:
-        sql += " AND fetched_at >= ?"
-        params.append(since)
+    sql, params = _source_pages(source_id, ">=", since)
     rows = conn.execute(sql + " ORDER BY id", params).fetchall()
     previous: tuple[int, bytes] | None = None
     for row in rows:
