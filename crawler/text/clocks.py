@@ -225,18 +225,14 @@ def read_day(text: str, *, year: int | None = None) -> tuple[date | None, tuple[
             d, mo, y = (a, b, c) if order == "dmy" else (c, b, a)
             y = y + 2000 if y < 100 else y
             return _date(y, mo, d), m.span()
-    m = _DAY_MONTH_RE.search(text)
-    if m:
-        y = int(m.group(3)) if m.group(3) else year
-        mo = _month(m.group(2))
-        if y and mo:
-            return _date(y, mo, int(m.group(1))), m.span()
-    m = _MONTH_DAY_RE.search(text)
-    if m:
-        y = int(m.group(3)) if m.group(3) else year
-        mo = _month(m.group(1))
-        if y and mo:
-            return _date(y, mo, int(m.group(2))), m.span()
+    # The month's name before or after the day: (regex, group of the day, group of the month).
+    for regex, day, month in ((_DAY_MONTH_RE, 1, 2), (_MONTH_DAY_RE, 2, 1)):
+        m = regex.search(text)
+        if m:
+            y = int(m.group(3)) if m.group(3) else year
+            mo = _month(m.group(month))
+            if y and mo:
+                return _date(y, mo, int(m.group(day))), m.span()
     return None, None
 
 
