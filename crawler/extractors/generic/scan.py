@@ -44,11 +44,14 @@ class Scan:
             mark = self._prints[run[0]] = digest.intdigest()
         return mark
 
+    def _remembered(self, run: list[Any]) -> Any:
+        """The last poll's figures for this run (same fingerprint), None when not known."""
+        return self.known.get(self.fingerprint(run, False)) if self.known else None
+
     def text(self, run: list[Any]) -> int:
-        if self.known:
-            hit = self.known.get(self.fingerprint(run, False))
-            if hit is not None:
-                return hit.text
+        hit = self._remembered(run)
+        if hit is not None:
+            return hit.text
         total = 0
         for node in run:
             n = self._chars.get(node)
@@ -59,10 +62,9 @@ class Scan:
         return total
 
     def timed(self, run: list[Any]) -> bool:
-        if self.known:
-            hit = self.known.get(self.fingerprint(run, False))
-            if hit is not None:
-                return hit.timed
+        hit = self._remembered(run)
+        if hit is not None:
+            return hit.timed
         hit = self._timed.get(run[0])
         if hit is None:
             hit = self._timed[run[0]] = find_time(run).found
