@@ -9,6 +9,7 @@ baseline (the entries its page already had at the first poll) is counted, not li
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import tzinfo
 
@@ -129,27 +130,75 @@ def _md_diff(pieces: list[Piece]) -> str:
     return _md_text("".join(out))
 
 
+@dataclass(frozen=True)
+class _Markup:
+    """How one output format writes the parts of an item; the walk over items is shared."""
+
+    escape: Callable[[str], str]
+    link: Callable[[Item], str]
+    removed: Callable[[str, str], str]  # (when, link) -> the whole item
+    head: Callable[[str, str], str]  # (when and label, link and edits)
+    change: Callable[[str], str]
+    diff: Callable[[list[Piece]], str]
+    text: Callable[[str | None], str]
+    close: tuple[str, ...]
+
+
+def _item_lines(item: Item, zone: tzinfo, markup: _Markup) -> list[str]:
+    """One item: removed on one line, else its head, then its diff (edited) or its text."""
+    link = markup.link(item)
+    when = markup.escape(show_time(item.when, zone))
+    if item.state == "removed":
+        return [markup.removed(when, link)]
+    label = {"changed": " · edited", "restored": " · restored"}.get(item.state, "")
+    extra = f" (edited {item.edits}×)" if item.state == "new" and item.edits else ""
+    lines = [markup.head(f"{when}{label}", f"{link}{extra}")]
+    if item.state == "changed" and item.old_body is not None:
+        title_diff, body_diff = item.diff
+        lines.append(markup.change(item.change))
+        if item.old_title != item.title:
+            lines.append(markup.diff(title_diff))
+        lines.append(markup.diff(body_diff))
+    else:
+        lines.append(markup.text(item.body))
+    return [*lines, *markup.close]
+
+
+_MARKDOWN = _Markup(
+    escape=lambda text: text,
+    link=lambda item: _md_link(item.name, item.url),
+    removed=lambda when, link: f"- **{when} · removed** ~~{link}~~",
+    head=lambda when, link: f"- **{when}** {link}",
+    change=lambda change: f"  *{change}*",
+    diff=_md_diff,
+    text=_md_text,
+    close=(),
+)
+
+
+def _html_link(item: Item) -> str:
+    title = html.escape(item.name)
+    return f'<a href="{html.escape(item.url)}">{title}</a>' if item.url else title
+
+
+_HTML = _Markup(
+    escape=html.escape,
+    link=_html_link,
+    removed=lambda when, link: f"<li><strong>{when} · removed</strong> <del>{link}</del></li>",
+    head=lambda when, link: f"<li><strong>{when}</strong> {link}",
+    change=lambda change: f"<p><em>{html.escape(change)}</em></p>",
+    diff=diff_html,
+    text=paragraphs,
+    close=("</li>",),
+)
+
+
 def markdown(digests: list[SourceDigest], heading: str, zone: tzinfo) -> str:
     lines = [f"# {heading}", ""]
     for digest in digests:
         lines += [f"## {digest.name}", "", f"{digest.url} · {digest.counts()}", ""]
         for item in digest.items:
-            link = _md_link(item.name, item.url)
-            label = {"changed": " · edited", "removed": " · removed", "restored": " · restored"}
-            when = show_time(item.when, zone)
-            if item.state == "removed":
-                lines.append(f"- **{when} · removed** ~~{link}~~")
-                continue
-            extra = f" (edited {item.edits}×)" if item.state == "new" and item.edits else ""
-            lines.append(f"- **{when}{label.get(item.state, '')}** {link}{extra}")
-            if item.state == "changed" and item.old_body is not None:
-                title_diff, body_diff = item.diff
-                lines.append(f"  *{item.change}*")
-                if item.old_title != item.title:
-                    lines.append(_md_diff(title_diff))
-                lines.append(_md_diff(body_diff))
-            else:
-                lines.append(_md_text(item.body))
+            lines += _item_lines(item, zone, _MARKDOWN)
         lines.append("")
     return "\n".join(line.rstrip() for line in lines).rstrip() + "\n"
 
@@ -164,23 +213,6 @@ def html_digest(digests: list[SourceDigest], heading: str, zone: tzinfo) -> str:
         )
         out.append("<ul>")
         for item in digest.items:
-            title = esc(item.name)
-            link = f'<a href="{esc(item.url)}">{title}</a>' if item.url else title
-            when = esc(show_time(item.when, zone))
-            if item.state == "removed":
-                out.append(f"<li><strong>{when} · removed</strong> <del>{link}</del></li>")
-                continue
-            label = {"changed": " · edited", "restored": " · restored"}.get(item.state, "")
-            extra = f" (edited {item.edits}×)" if item.state == "new" and item.edits else ""
-            out.append(f"<li><strong>{when}{label}</strong> {link}{extra}")
-            if item.state == "changed" and item.old_body is not None:
-                title_diff, body_diff = item.diff
-                out.append(f"<p><em>{esc(item.change)}</em></p>")
-                if item.old_title != item.title:
-                    out.append(diff_html(title_diff))
-                out.append(diff_html(body_diff))
-            else:
-                out.append(paragraphs(item.body))
-            out.append("</li>")
+            out += _item_lines(item, zone, _HTML)
         out.append("</ul>")
     return "\n".join(out) + "\n"
