@@ -14,17 +14,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from crawler.extractors.base import xp
 from crawler.extractors.page import Page
 from crawler.extractors.platforms.base import (
     EmbedRef,
     Platform,
     attr,
+    each,
     make_entry,
     need,
     ordered,
+    part,
     valid_id,
     when,
+    with_class,
 )
 from crawler.items import EntryItem
 
@@ -40,8 +42,7 @@ class Arena(Platform):
     formats = "documented (public client code only; no payload seen)"
 
     def detect(self, page: Page) -> EmbedRef | None:
-        expr = "//*[contains(concat(' ', normalize-space(@class), ' '), ' arena-liveblog ')]"
-        for node in xp(expr)(page.doc):
+        for node in with_class(page.doc, "arena-liveblog"):
             publisher, event = attr(node, "data-publisher"), attr(node, "data-event")
             if publisher and event:
                 publisher = valid_id(publisher, "data-publisher")
@@ -57,10 +58,9 @@ class Arena(Platform):
         need(data, dict, "the response", self.name)
         posts = need(data.get("posts"), list, "'posts'", self.name)
         entries = []
-        for post in posts:
-            need(post, dict, "a post", self.name)
-            message = post.get("message") if isinstance(post.get("message"), dict) else {}
-            sender = post.get("sender") if isinstance(post.get("sender"), dict) else {}
+        for post in each(posts, "a post", self.name):
+            message = part(post, "message")
+            sender = part(post, "sender")
             entries.append(
                 make_entry(
                     str(post.get("key") or post.get("_id") or post.get("id") or ""),

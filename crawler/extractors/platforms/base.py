@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import html as htmllib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-from crawler.extractors.base import sha1
+from crawler.extractors.base import sha1, xp
 from crawler.extractors.page import Page
 from crawler.items import EntryItem
 from crawler.text.timeparse import from_epoch, parse_iso, to_iso
@@ -119,6 +120,23 @@ def need(data: Any, kind: type, where: str, platform: str) -> Any:
         got = type(data).__name__
         raise PayloadError(f"{platform}: expected {where} to be a {kind.__name__}, got {got}")
     return data
+
+
+def part(data: dict, key: str, kind: type = dict) -> Any:
+    """``data[key]`` when it is of ``kind`` (an optional sub-object or list), else an empty one."""
+    value = data.get(key)
+    return value if isinstance(value, kind) else kind()
+
+
+def each(items: list, what: str, platform: str) -> Iterator[dict]:
+    """The items of a payload list, each checked to be an object (PayloadError naming ``what``)."""
+    for item in items:
+        yield need(item, dict, what, platform)
+
+
+def with_class(doc: Any, name: str, tag: str = "*") -> list[Any]:
+    """The ``tag`` elements whose class attribute holds the token ``name`` (not a substring)."""
+    return xp(f"//{tag}[contains(concat(' ', normalize-space(@class), ' '), ' {name} ')]")(doc)
 
 
 def digits(value: Any) -> str | None:

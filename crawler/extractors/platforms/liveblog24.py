@@ -22,9 +22,11 @@ from crawler.extractors.platforms.base import (
     PayloadError,
     Platform,
     attr,
+    each,
     make_entry,
     need,
     ordered,
+    part,
     valid_id,
     when,
 )
@@ -60,9 +62,8 @@ class Liveblog24(Platform):
         body = need(data.get("data"), dict, "'data'", self.name)
         news = need(body.get("news"), list, "'data.news'", self.name)
         entries = []
-        for item in news:
-            need(item, dict, "a news item", self.name)
-            user = item.get("user") if isinstance(item.get("user"), dict) else {}
+        for item in each(news, "a news item", self.name):
+            user = part(item, "user")
             entries.append(
                 make_entry(
                     str(item.get("nid") or ""),

@@ -19,17 +19,19 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from crawler.extractors.base import xp
 from crawler.extractors.page import Page
 from crawler.extractors.platforms.base import (
     EmbedRef,
     Platform,
     digits,
+    each,
     make_entry,
     need,
     ordered,
+    part,
     valid_id,
     when,
+    with_class,
 )
 from crawler.items import EntryItem
 
@@ -47,8 +49,7 @@ class LiveCenter(Platform):
     incremental = "Changes/<lastChangesId>/"
 
     def detect(self, page: Page) -> EmbedRef | None:
-        expr = "//div[contains(concat(' ', normalize-space(@class), ' '), ' live-center-embed ')]"
-        for node in xp(expr)(page.doc):
+        for node in with_class(page.doc, "live-center-embed", "div"):
             src = urlsplit((node.get("data-src") or "").strip())
             match = _FRAME_RE.match(src.path)
             if match and (src.hostname or "").endswith("norkon.net"):
@@ -75,9 +76,8 @@ class LiveCenter(Platform):
         result = need(data.get("result"), dict, "'result'", self.name)
         posts = need(result.get("addedOrChanged", []), list, "'result.addedOrChanged'", self.name)
         entries = []
-        for post in posts:
-            need(post, dict, "a post", self.name)
-            content = post.get("content") if isinstance(post.get("content"), dict) else {}
+        for post in each(posts, "a post", self.name):
+            content = part(post, "content")
             entries.append(
                 make_entry(
                     str(post.get("id") or ""),
@@ -90,7 +90,7 @@ class LiveCenter(Platform):
                     author=str(post.get("authorName") or ""),
                 )
             )
-        gone = result.get("deleted") if isinstance(result.get("deleted"), list) else []
+        gone = part(result, "deleted", list)
         entries += [make_entry(str(i), page_url, body_html="", deleted=True) for i in gone]
         return ordered([e for e in entries if e.key])
 

@@ -15,16 +15,18 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from crawler.extractors.base import xp
 from crawler.extractors.page import Page
 from crawler.extractors.platforms.base import (
     EmbedRef,
     Platform,
+    each,
     make_entry,
     need,
     ordered,
+    part,
     valid_id,
     when,
+    with_class,
 )
 from crawler.items import EntryItem
 
@@ -42,8 +44,7 @@ class ScribbleLive(Platform):
     formats = "one real post seen; list wrapper documented"
 
     def detect(self, page: Page) -> EmbedRef | None:
-        expr = "//*[contains(concat(' ', normalize-space(@class), ' '), ' scrbbl-embed ')]"
-        for node in xp(expr)(page.doc):
+        for node in with_class(page.doc, "scrbbl-embed"):
             match = _EVENT_RE.search(node.get("data-src") or "")
             if match:
                 return EmbedRef(self.name, valid_id(match.group(1), "event id"))
@@ -58,8 +59,8 @@ class ScribbleLive(Platform):
         need(data, dict, "the response", self.name)
         posts = need(data.get("Posts"), list, "'Posts'", self.name)
         by_key = {}
-        for post in posts + [p for p in data.get("Edits") or [] if isinstance(p, dict)]:
-            need(post, dict, "a post", self.name)
+        edits = [p for p in data.get("Edits") or [] if isinstance(p, dict)]
+        for post in each(posts + edits, "a post", self.name):
             entry = self._entry(post, page_url)
             by_key[entry.key] = entry  # an edit replaces the post it edits
         for gone in data.get("Deletes") or []:
@@ -68,7 +69,7 @@ class ScribbleLive(Platform):
         return ordered([e for e in by_key.values() if e.key and e.key != "None"])
 
     def _entry(self, post: dict, page_url: str) -> EntryItem:
-        creator = post.get("Creator") if isinstance(post.get("Creator"), dict) else {}
+        creator = part(post, "Creator")
         return make_entry(
             str(post.get("Id") or ""),
             page_url,

@@ -27,10 +27,12 @@ from crawler.extractors.page import Page
 from crawler.extractors.platforms.base import (
     EmbedRef,
     Platform,
+    each,
     figure,
     make_entry,
     need,
     ordered,
+    part,
     text_html,
     when,
 )
@@ -95,8 +97,7 @@ class Sourcefabric(Platform):
             data = {"_items": [data]}  # one bare post
         items = need(data.get("_items"), list, "'_items'", self.name)
         entries = []
-        for post in items:
-            need(post, dict, "a post", self.name)
+        for post in each(items, "a post", self.name):
             deleted = bool(post.get("deleted"))
             if not deleted and post.get("post_status", "open") != "open":
                 continue  # reader comments, contributions awaiting approval, drafts
@@ -111,7 +112,7 @@ class Sourcefabric(Platform):
             for ref in group.get("refs") or []
             if isinstance(ref, dict)
         ]
-        publisher = post.get("publisher") if isinstance(post.get("publisher"), dict) else {}
+        publisher = part(post, "publisher")
         return make_entry(
             str(post.get("_id") or post.get("guid") or ""),
             page_url,
@@ -127,14 +128,14 @@ class Sourcefabric(Platform):
 def _item_html(item: dict) -> str:
     """One post item as HTML: text as is, quotes and images rebuilt from ``meta``."""
     kind = item.get("item_type")
-    meta = item.get("meta") if isinstance(item.get("meta"), dict) else {}
+    meta = part(item, "meta")
     if kind == "quote":
         quote_html = text_html(str(meta.get("quote") or item.get("text") or ""))
         credit = text_html(str(meta.get("credit") or ""))
         return f"<blockquote>{quote_html}{credit}</blockquote>"
     if kind == "image":
-        media = meta.get("media") if isinstance(meta.get("media"), dict) else {}
-        renditions = media.get("renditions") if isinstance(media.get("renditions"), dict) else {}
+        media = part(meta, "media")
+        renditions = part(media, "renditions")
         best = renditions.get("viewImage") or renditions.get("original") or {}
         href = best.get("href", "") if isinstance(best, dict) else ""
         return figure(str(href), str(meta.get("caption") or "")) if href else ""

@@ -36,6 +36,7 @@ from crawler.extractors.platforms.base import (
     make_entry,
     need,
     ordered,
+    part,
     text_html,
     valid_id,
     when,
@@ -117,13 +118,13 @@ def parse_event(event: Any, page_url: str) -> EntryItem:
     if not key:
         raise PayloadError("tickaroo: event without local_id")
     parts = [_block(b) for b in event.get("contents") or [] if isinstance(b, dict)]
-    info = event.get("event_info") if isinstance(event.get("event_info"), dict) else {}
+    info = part(event, "event_info")
     if not parts and info.get("title"):
         parts.append(text_html(str(info["title"])))
     for medium in event.get("media") or []:
         if isinstance(medium, dict) and medium.get("url"):
             parts.append(figure(str(medium["url"]), str(medium.get("title") or "")))
-    editor = event.get("editor") if isinstance(event.get("editor"), dict) else {}
+    editor = part(event, "editor")
     return make_entry(
         key,
         page_url,

@@ -32,9 +32,11 @@ from crawler.extractors.platforms.base import (
     EmbedRef,
     Platform,
     digits,
+    each,
     make_entry,
     need,
     ordered,
+    part,
     when,
 )
 from crawler.items import EntryItem
@@ -98,10 +100,9 @@ class WordPressLiveblog(Platform):
         if isinstance(rows, dict):
             rows = need(rows.get("entries"), list, "'entries'", self.name)
         entries = []
-        for row in rows:
-            need(row, dict, "an entry", self.name)
+        for row in each(rows, "an entry", self.name):
             css = str(row.get("css_classes") or "").split()
-            authors = row.get("authors") if isinstance(row.get("authors"), list) else []
+            authors = part(row, "authors", list)
             author = authors[0].get("name", "") if authors and isinstance(authors[0], dict) else ""
             entries.append(
                 make_entry(
