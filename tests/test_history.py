@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from crawler.diff.words import marked, summary, word_diff
 from scheduler.cli.app import main
-from tests.conftest import needs_real, tickerwatch
+from tests.conftest import REAL, needs_real, tickerwatch
 from tests.pages import jsonld_liveblog
 from tests.test_poll_cli import ndtv_page
 
@@ -97,3 +97,33 @@ def test_a_terminal_gets_colours_instead_of_marks():
     shown = coloured(word_diff("drei Verletzte", "vier Verletzte"))
     assert "\x1b[31m" in shown and "\x1b[32m" in shown and "[-" not in shown
     assert "drei" in shown and "vier" in shown
+
+
+@needs_real
+def test_history_finds_an_entry_by_the_link_entries_shows(server, db_path):
+    """Guardian keys are ``646219…`` while links end in ``#block-646219…``: both find it."""
+    page = REAL / "theguardian.com" / "guardian_2023-05-15_russia-ukraine-war-live.html"
+    url = server.set("/live.html", page.read_bytes())
+    assert tickerwatch("poll", url, db=db_path).returncode == 0
+    name = url.split("//")[1]
+    key = "646219928f08e408b758af95"
+    link = (
+        "https://www.theguardian.com/world/live/2023/may/15/russia-ukraine-war-latest-g7-"
+        f"reportedly-set-to-tighten-russia-sanctions-france-to-send-kyiv-military-aid-live#block-{key}"
+    )
+    for given in (key, f"block-{key}", f"#block-{key}", link):
+        shown = CliRunner().invoke(main, ["--db", str(db_path), "history", name, given])
+        assert shown.exit_code == 0, (given, shown.output)
+        assert shown.output.startswith(f"{name}  {key}  {link}\n")
+    unknown = CliRunner().invoke(main, ["--db", str(db_path), "history", name, "#"])
+    assert unknown.exit_code == 2 and "has no entry '#'" in unknown.output
+
+
+def test_an_unknown_name_is_named_as_the_argument_it_is(server, db_path):
+    url = server.set("/live.html", jsonld_liveblog(posts(False)))
+    assert tickerwatch("poll", url, db=db_path).returncode == 0
+    for command in (["history", "nosuch", "post-1"], ["feed", "nosuch"]):
+        result = CliRunner().invoke(main, ["--db", str(db_path), *command])
+        assert result.exit_code == 2
+        assert "Invalid value for NAME: no source named 'nosuch'" in result.output
+        assert "--source" not in result.output

@@ -232,6 +232,26 @@ def entry_history(store: Store, source: str, key: str) -> tuple[dict | None, lis
     return entries[0], revisions
 
 
+def key_for_link(store: Store, source: str, link: str) -> str | None:
+    """The key of the entry whose link is ``link`` or ends in ``#link``, else None.
+
+    Keys are what the site calls an entry (Guardian ``646219…``), while the link a user copies
+    carries the page's anchor (``#block-646219…``): both should find the entry.
+    """
+    fragment = link.split("#", 1)[1] if "#" in link else link
+    if not fragment:
+        return None
+    rows = store.conn.execute(
+        "SELECT e.key, e.url FROM entries e JOIN sources s ON s.id = e.source_id "
+        "WHERE s.name = ? AND e.url IS NOT NULL",
+        (source,),
+    )
+    for key, url in rows:
+        if url == link or url.endswith("#" + fragment):
+            return key
+    return None
+
+
 def entry_keys(store: Store, source: str, limit: int = 10) -> list[str]:
     """The newest keys of a source: what an unknown key's error suggests."""
     sql = (

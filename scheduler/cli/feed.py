@@ -19,7 +19,7 @@ from scheduler.render.atom import build_feed, write_atomically
 def feed(obj: dict, name: str, output: Path | None) -> None:
     """The newest developments of source NAME as an Atom feed, one entry per development."""
     store = open_readonly(obj["db"])
-    check_source(store, name)
+    check_source(store, name, param_hint="NAME")
     data = build_feed(store, name)
     store.conn.close()
     assert data is not None  # check_source knows the name

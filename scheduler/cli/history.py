@@ -11,7 +11,7 @@ import sys
 import click
 
 from crawler.diff.words import Piece, changed, marked, revision_text, summary, word_diff
-from crawler.store.queries import entry_history, entry_keys
+from crawler.store.queries import entry_history, entry_keys, key_for_link
 from crawler.text.terminal import json_line, safe_for_log, safe_lines
 from scheduler.cli.options import json_option, resolve_tz, tz_option
 from scheduler.cli.reading import check_source, open_readonly
@@ -37,11 +37,16 @@ def _text(pieces: list[Piece], colour: bool) -> str:
 @tz_option
 @click.pass_obj
 def history(obj: dict, name: str, key: str, as_json: bool, tz_name: str) -> None:
-    """Every revision of the entry KEY of source NAME, with what each edit changed."""
+    """Every revision of the entry KEY of source NAME, with what each edit changed.
+
+    KEY is the entry's key, its link or the link's #anchor (as `entries` shows them).
+    """
     zone = resolve_tz(tz_name)
     store = open_readonly(obj["db"])
-    check_source(store, name)
+    check_source(store, name, param_hint="NAME")
     entry, revisions = entry_history(store, name, key)
+    if entry is None and (linked := key_for_link(store, name, key)) is not None:
+        entry, revisions = entry_history(store, name, linked)
     if entry is None:
         keys = ", ".join(safe_for_log(k) for k in entry_keys(store, name))
         raise click.BadParameter(

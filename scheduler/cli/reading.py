@@ -37,8 +37,11 @@ def open_readonly(db_path: Path) -> Store:
     return Store(db_path, readonly=True)
 
 
-def check_source(store: Store, name: str | None) -> None:
-    """An unknown ``--source`` is a usage error (exit 2) that lists the names there are."""
+def check_source(store: Store, name: str | None, param_hint: str = "--source") -> None:
+    """An unknown source is a usage error (exit 2) that lists the names there are.
+
+    ``param_hint`` names what the user typed: ``--source`` or, for ``history``/``feed``, NAME.
+    """
     if name is None:
         return
     known = source_names(store)
@@ -46,7 +49,7 @@ def check_source(store: Store, name: str | None) -> None:
         return
     listing = ", ".join(safe_for_log(n) for n in known) if known else "none yet"
     raise click.BadParameter(
-        f"no source named {safe_for_log(name)!r}; known: {listing}", param_hint="--source"
+        f"no source named {safe_for_log(name)!r}; known: {listing}", param_hint=param_hint
     )
 
 
