@@ -125,6 +125,8 @@ def test_inspect_text_output(server, tmp_path) -> None:
     assert "Residents were asked to stay away from the river." in out
     assert "[3]" not in out
     assert not (tmp_path / "never.db").exists()
+    # No database means no store components, not three "Disabled …" warnings per run.
+    assert "Disabled" not in result.stderr and "WARNING" not in result.stderr, result.stderr
 
 
 def test_inspect_forcing_a_site_and_a_feed(server, tmp_path) -> None:

@@ -67,6 +67,24 @@ def inspect(
     sys.exit(0 if entries else 1)
 
 
+# The database's components, left out of inspect's crawler rather than switched off: a
+# component that raises NotConfigured makes Scrapy log a WARNING per run, three lines a new
+# user reads as something gone wrong.
+_STORE_COMPONENTS = (
+    ("EXTENSIONS", "crawler.extensions.StoreExtension"),
+    ("DOWNLOADER_MIDDLEWARES", "crawler.middlewares.SourceStateMiddleware"),
+    ("ITEM_PIPELINES", "crawler.pipelines.StorePipeline"),
+)
+
+
+def _without_store(settings: Any) -> Any:
+    for setting, component in _STORE_COMPONENTS:
+        components = settings.getdict(setting)
+        components[component] = None
+        settings.set(setting, components, priority="cmdline")
+    return settings
+
+
 async def _fetch(url: str, timeout: float, kind: str, site: str | None) -> Any:
     """One download through the poll engine's crawler, bypassing spider and pipelines; when the
     page embeds a platform liveblog, a second one of the platform's endpoint, as a poll does.
@@ -85,7 +103,7 @@ async def _fetch(url: str, timeout: float, kind: str, site: str | None) -> Any:
     from crawler.spiders.embedded import embed_of, endpoint_request
     from scheduler.engine import PollEngine, make_settings
 
-    engine = PollEngine(make_settings(TICKERWATCH_STORE_ENABLED=False))
+    engine = PollEngine(_without_store(make_settings(TICKERWATCH_STORE_ENABLED=False)))
     await engine.start()
     try:
         request_meta = {
