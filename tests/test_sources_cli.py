@@ -54,7 +54,9 @@ def test_sources_lists_config_membership_and_forget_drops_only_the_unconfigured(
 
     configured = rows[kept]["name"]
     refused = CliRunner().invoke(main, [*base, "forget", configured, "--config", str(config)])
-    assert refused.exit_code == 1 and "remove it first: tickerwatch remove kept" in refused.output
+    assert refused.exit_code == 1 and (
+        f"remove it first: tickerwatch remove kept --config {config}" in refused.output
+    )
     before = counts(db_path)
     name = rows[typo]["name"]
     declined = CliRunner().invoke(

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import click
@@ -86,8 +87,10 @@ def forget(obj: dict, name: str, config_path: Path | None, yes: bool) -> None:
         if configured != "no":
             assert config is not None
             entry = next((s for s in config.sources if row["url"] == s.url or name == s.name), None)
+            # The hint is a command to paste: with the same file this one was given.
+            where = f" --config {shlex.quote(str(config_path))}" if config_path else ""
             hint = (
-                f"remove it first: tickerwatch remove {safe_for_log(entry.name)}"
+                f"remove it first: tickerwatch remove {safe_for_log(entry.name)}{where}"
                 if entry is not None
                 else f"it belongs to the {configured}; remove the series first"
             )
