@@ -6,6 +6,11 @@ a dead endpoint only delays it. Sending happens off the reactor thread with its 
 connection, so a slow endpoint never delays a poll. Each (poll, target) delivery is recorded
 as "sending" before the message leaves and "sent" after (crawler/store/outbox.py): a crash in
 between is never resent, so no revision is ever notified twice (at most once per target).
+
+On PostgreSQL every ``tickerwatch worker`` runs a Notifier over the one shared outbox. The
+insert of a delivery record is the claim (``begin_delivery``): of the workers that read the
+same pending event exactly one sends it; a record another worker is still sending keeps the
+event open until that worker settles it.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from crawler.items import Development
 from crawler.reporting import development_line
@@ -28,9 +34,13 @@ from crawler.store.outbox import (
     end_delivery,
     interrupted_deliveries,
 )
+from crawler.store.postgres import is_postgres_url
 from crawler.store.queries import pending_events
 from crawler.text.terminal import safe_for_log
 from scheduler.timing.schedule import parse_time
+
+if TYPE_CHECKING:
+    from scheduler.config.model import Config
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +48,8 @@ RETRY_FIRST = 5.0  # seconds before the first retry; doubles per failure
 RETRY_CAP = 900.0
 GIVE_UP_AFTER = timedelta(hours=24)  # a day-old alert is noise, not news
 MAX_LINES = 20  # developments listed in one message; the rest are counted
+# Shared outbox (workers): a delivery "sending" this long belongs to a worker that died mid-send.
+STUCK_AFTER = timedelta(minutes=10)
 
 Sender = Callable[[str, str, str], bool]  # (target URL, title, body) -> delivered
 
@@ -53,6 +65,11 @@ def apprise_sender() -> Sender:
         return bool(client.notify(title=title, body=body, body_format=apprise.NotifyFormat.TEXT))
 
     return send
+
+
+def config_targets(config: Config) -> dict[str, tuple[str, ...]]:
+    """Source name -> its notification targets, as the sources file gives them."""
+    return {s.name: s.notify for s in config.sources if s.notify}
 
 
 def message_for(source: str, events: list[Development]) -> tuple[str, str]:
@@ -92,7 +109,9 @@ class Notifier:
         interval: float = 2.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.db_path = Path(db_path)
+        # Several workers share a PostgreSQL outbox; a SQLite one has this process alone.
+        self.shared = is_postgres_url(db_path)
+        self.db_path: str | Path = str(db_path) if self.shared else Path(db_path)
         self.targets: dict[str, tuple[str, ...]] = dict(targets or {})
         self._sender = sender
         self.interval = interval
@@ -147,7 +166,7 @@ class Notifier:
                         "notification pass failed (%s: %s); retrying quietly",
                         error.__class__.__name__,
                         error,
-                        exc_info=not isinstance(error, sqlite3.Error),
+                        exc_info=not _database_error(error),
                     )
                 failing = True
             else:
@@ -161,9 +180,11 @@ class Notifier:
         """One pass over the outbox; returns how many events were closed."""
         if self._store is None:
             self._store = Store(self.db_path)
-        if not self._recovered:
+        if self.shared or not self._recovered:
             self._recovered = True
-            for poll_id in interrupted_deliveries(self._store):
+            before = datetime.now(UTC) - STUCK_AFTER if self.shared else None
+            stamp = before.isoformat(timespec="seconds") if before else None
+            for poll_id in interrupted_deliveries(self._store, before=stamp):
                 logger.warning(
                     "a notification of poll %d was interrupted mid-send by a crash: it may or "
                     "may not have arrived, and is not sent again (never twice)",
@@ -208,9 +229,13 @@ class Notifier:
         title, body = message_for(source, [Development.from_row(event) for event in events])
         store = self._store
         for target in targets:
-            if delivery_state(store, poll_id, target) is not None:
+            state = delivery_state(store, poll_id, target)
+            if state == "sending":
+                return False  # another worker is sending it: the event stays open till it ends
+            if state is not None:
                 continue  # sent, or cut off mid-send by a crash: never a second time
-            begin_delivery(store, poll_id, target)
+            if not begin_delivery(store, poll_id, target):
+                return False  # another worker claimed it a moment ago
             try:
                 ok = self.sender(target, title, body)
             except Exception as error:  # apprise plugins raise on odd input; treat as failure
@@ -233,3 +258,8 @@ class Notifier:
             )
             return False
         return True
+
+
+def _database_error(error: Exception) -> bool:
+    """A database error is a condition (a full disk, a server away), not a bug: no traceback."""
+    return isinstance(error, sqlite3.Error) or type(error).__module__.startswith("psycopg")

@@ -19,6 +19,10 @@ distributed parts, none of them ours:
 Each worker keeps one long-lived Scrapy engine (scheduler/engine.py) on the asyncio loop that
 also runs the Procrastinate worker (scheduler/reactor.py). The sources file stays the source of
 truth: every worker reads it, syncs it into the database at start and on SIGHUP.
+
+Every worker also drains the notification outbox (scheduler/notify.py) in a thread with its
+own connection; a delivery is claimed by its insert, so each development is sent once per
+target whichever worker committed it and whichever one sends it.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from crawler.store.ticks import TickState, sync_sources, tick_states
 from crawler.text.terminal import safe_for_log
 from scheduler.config.model import Config, SourceConfig
 from scheduler.config.reading import load_config
+from scheduler.notify import Notifier, config_targets
 from scheduler.timing.schedule import backoff, parse_retry_after
 
 logger = logging.getLogger(__name__)
@@ -91,6 +96,7 @@ class Runtime:
     tick_seconds: int = DEFAULT_TICK
     config: Config | None = None
     engine: object = None
+    notifier: Notifier | None = None
     buckets: dict[int, list[SourceConfig]] = field(default_factory=dict)
 
     def load(self) -> None:
@@ -107,6 +113,8 @@ class Runtime:
         for source in polled:
             buckets.setdefault(bucket_of(source.url), []).append(source)
         self.config, self.buckets = config, buckets
+        if self.notifier is not None:
+            self.notifier.update_targets(config_targets(config))
         logger.info("worker: %d sources in %d buckets", len(polled), len(buckets))
 
     def now_tick(self) -> int:
@@ -151,6 +159,8 @@ class Runtime:
         if retry is not None:
             until = datetime.fromtimestamp(time.time() + retry, UTC)
             set_next_due(self.engine.store, source.url, until.isoformat(timespec="seconds"))
+        if self.notifier is not None:
+            self.notifier.wake()
         return "committed"
 
 
@@ -233,9 +243,11 @@ async def run_worker(url: str, config_path: Path, *, concurrency: int, tick_seco
     await init_schema(url)
     engine = PollEngine(make_settings(url))
     await engine.start()
-    runtime = Runtime(config_path, url, tick_seconds, engine=engine)
+    notifier = Notifier(url)
+    runtime = Runtime(config_path, url, tick_seconds, engine=engine, notifier=notifier)
     try:
         runtime.load()
+        notifier.start()
         app = make_app(url, runtime)
         options = {
             "concurrency": concurrency,
@@ -255,6 +267,7 @@ async def run_worker(url: str, config_path: Path, *, concurrency: int, tick_seco
         except asyncio.CancelledError:
             pass
     finally:
+        notifier.stop()
         await engine.stop()
     logger.info("worker stopped")
     return 0

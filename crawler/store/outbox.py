@@ -23,14 +23,20 @@ def delivery_state(store: Store, poll_id: int, target: str) -> str | None:
     return row[0] if row else None
 
 
-def begin_delivery(store: Store, poll_id: int, target: str) -> None:
-    """Committed before the message leaves: a crash after this line can never resend it."""
+def begin_delivery(store: Store, poll_id: int, target: str) -> bool:
+    """Claim one delivery; False when it already has a record (sent, or being sent elsewhere).
+
+    Committed before the message leaves: a crash after this line can never resend it. The
+    claim is the insert on the primary key, so of several workers that read the same pending
+    event on PostgreSQL exactly one gets the row and sends; the others see zero rows.
+    """
     with store.transaction() as conn:
-        conn.execute(
-            "INSERT OR REPLACE INTO deliveries (poll_id, target, state, updated_at) "
-            "VALUES (?, ?, 'sending', ?)",
+        claimed = conn.execute(
+            "INSERT INTO deliveries (poll_id, target, state, updated_at) "
+            "VALUES (?, ?, 'sending', ?) ON CONFLICT (poll_id, target) DO NOTHING",
             (poll_id, target_id(target), utcnow()),
         )
+        return claimed.rowcount == 1
 
 
 def end_delivery(store: Store, poll_id: int, target: str, *, sent: bool) -> None:
@@ -49,14 +55,24 @@ def end_delivery(store: Store, poll_id: int, target: str, *, sent: bool) -> None
             )
 
 
-def interrupted_deliveries(store: Store) -> list[int]:
-    """Deliveries a crash cut off mid-send become "uncertain" (not resent); their poll ids."""
+def interrupted_deliveries(store: Store, *, before: str | None = None) -> list[int]:
+    """Deliveries a crash cut off mid-send become "uncertain" (not resent); their poll ids.
+
+    ``before``: only those begun before this time. Workers share the table, and a "sending"
+    row of a live worker is a message on its way, not an interrupted one.
+    """
+    since = before or "9999"
     with store.transaction() as conn:
         polls = [
-            row[0] for row in conn.execute("SELECT poll_id FROM deliveries WHERE state = 'sending'")
+            row[0]
+            for row in conn.execute(
+                "SELECT poll_id FROM deliveries WHERE state = 'sending' AND updated_at < ?",
+                (since,),
+            )
         ]
         conn.execute(
-            "UPDATE deliveries SET state = 'uncertain', updated_at = ? WHERE state = 'sending'",
-            (utcnow(),),
+            "UPDATE deliveries SET state = 'uncertain', updated_at = ? "
+            "WHERE state = 'sending' AND updated_at < ?",
+            (utcnow(), since),
         )
     return polls

@@ -29,7 +29,7 @@ from scheduler.daemon.reload import WATCH_EVERY, ConfigReload, file_signature
 from scheduler.daemon.retention import schedule_pruning
 from scheduler.daemon.series import SeriesFollowing, hub_name
 from scheduler.engine import PollEngine, make_settings
-from scheduler.notify import Notifier
+from scheduler.notify import Notifier, config_targets
 from scheduler.render.atom import rewrite_feed
 from scheduler.timing.clock import keep_pace, wall_offset
 from scheduler.timing.pacing import Pacer
@@ -65,7 +65,7 @@ class Daemon(ConfigReload, SeriesFollowing):
         self.db_path = Path(db_path)
         self.watch = watch
         self.on_reload = on_reload
-        self.notifier = notifier or Notifier(self.db_path, _targets(config))
+        self.notifier = notifier or Notifier(self.db_path, config_targets(config))
         self.engine = PollEngine(
             make_settings(str(self.db_path), TICKERWATCH_BASELINE_SUMMARY=True)
         )
@@ -281,10 +281,6 @@ class Daemon(ConfigReload, SeriesFollowing):
 
     def _targets(self) -> dict[str, tuple[str, ...]]:
         return {
-            **_targets(self.config),
+            **config_targets(self.config),
             **{m.name: m.notify for m in self.members.values() if m.notify},
         }
-
-
-def _targets(config: Config) -> dict[str, tuple[str, ...]]:
-    return {s.name: s.notify for s in config.sources if s.notify}
