@@ -148,3 +148,48 @@ def test_apprise_json_target_end_to_end(store):
         notifier.close()
     finally:
         receiver.httpd.shutdown()
+
+
+def test_two_notifiers_on_one_postgres_outbox_send_once(pg_url):
+    """Workers on PostgreSQL share the outbox: a delivery another notifier is still sending
+    keeps its event open, neither skipped (closed unsent) nor sent a second time. (A SQLite
+    file has one daemon, which settles a "sending" record it finds as cut off by a crash.)"""
+    from crawler.store.db import Store
+
+    store = Store(pg_url)
+    poll(store, "a")
+    poll(store, "a", "b")
+    sent = []
+    second = Notifier(pg_url, {"live": ("t://x",)}, sender=lambda *m: sent.append(m) or True)
+    passes = []
+
+    def send_while_second_passes(*message) -> bool:
+        passes.append(second.run_once())  # the second notifier runs while this one sends
+        sent.append(message)
+        return True
+
+    first = Notifier(pg_url, {"live": ("t://x",)}, sender=send_while_second_passes)
+    try:
+        assert first.run_once() == 2  # the baseline, closed unsent, and "b"
+        assert passes == [0], "the second notifier closed or sent an event in flight"
+        assert second.run_once() == 0 and len(sent) == 1 and sent[0][0] == "t://x"
+    finally:
+        first.close()
+        second.close()
+        store.close()
+
+
+def test_a_delivery_is_claimed_once_across_connections(any_store):
+    from crawler.store.db import Store
+    from crawler.store.outbox import begin_delivery, end_delivery
+
+    poll(any_store, "a")
+    other = Store(any_store.path)
+    try:
+        poll_id = any_store.conn.execute("SELECT max(id) FROM polls").fetchone()[0]
+        assert begin_delivery(any_store, poll_id, "t://y")
+        assert not begin_delivery(other, poll_id, "t://y")  # claimed: never two senders
+        end_delivery(any_store, poll_id, "t://y", sent=False)
+        assert begin_delivery(other, poll_id, "t://y")  # refused: free to claim again
+    finally:
+        other.close()
