@@ -100,8 +100,20 @@ def test_add_and_remove_keep_comments(tmp_path):
     after = load_config(path)
     assert [s.name for s in after.sources] == ["heise", "example.org/live/ticker"]
     assert "# my sources" in path.read_text()
-    with pytest.raises(ConfigError):  # a bad add leaves the file alone
+    with pytest.raises(ConfigError) as clash:  # a bad add leaves the file alone
         add_source(path, "https://example.org/x", name="heise")
+    assert path.read_text().count("[[source]]") == 2
+    heise = after.source("heise")
+    assert [str(p) for p in clash.value.problems] == [
+        f"{path}:{heise.line}: already has a source named 'heise' ({heise.url}); "
+        "choose another --name"
+    ]
+    with pytest.raises(ConfigError) as again:
+        add_source(path, "https://example.org/live/ticker", name="other")
+    assert [str(p) for p in again.value.problems] == [
+        f"{path}:{after.sources[-1].line}: already has https://example.org/live/ticker as "
+        "source 'example.org/live/ticker'"
+    ]
     assert path.read_text().count("[[source]]") == 2
 
 

@@ -37,6 +37,7 @@ def add_source(
     doc = tomlkit.parse(text)
     table = tomlkit.table()
     name = name or source_name_for(url)
+    _refuse_a_second(path, url, name)
     table.add("name", name)
     table.add("url", url)
     if kind and kind != "auto":
@@ -51,6 +52,25 @@ def add_source(
         raise ConfigError([Problem(path, None, "'source' must be [[source]] tables to add one")])
     sources.append(table)
     return _write_validated(path, tomlkit.dumps(doc)), name
+
+
+def _refuse_a_second(path: Path, url: str, name: str) -> None:
+    """A URL or name the file already has is named with the line it is on, instead of the
+    validator's "duplicate … (first at line 8)" about a line 11 that is not in the file."""
+    if not path.exists():
+        return
+    try:
+        current = load_config(path)
+    except ConfigError:
+        return  # the file's own problems are reported by the validation of the result
+    for source in current.sources:
+        if source.url == url:
+            reason = f"already has {url} as source {source.name!r}"
+        elif source.name == name:
+            reason = f"already has a source named {name!r} ({source.url}); choose another --name"
+        else:
+            continue
+        raise ConfigError([Problem(path, source.line, reason)])
 
 
 def remove_source(path: Path, name: str) -> Config:
