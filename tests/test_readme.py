@@ -57,3 +57,17 @@ def test_every_option_is_documented_and_every_documented_option_exists():
     lines = [line for line in README.splitlines() if "tickerwatch " in line]
     documented = {m for line in lines for m in re.findall(r"(?<![\w-])--[a-z][a-z-]*", line)}
     assert sorted(documented - known) == []
+
+
+def test_each_commands_table_row_names_its_options():
+    """The Commands table is where a new user looks first: a command's rows there (a command
+    may have two, a short one and a detailed one) name every option its --help shows."""
+    rows = [line for line in README.splitlines() if line.startswith("| `tickerwatch")]
+    lacking = []
+    for name, opts in _options().items():
+        if not name:
+            continue
+        pattern = rf"tickerwatch (\[--db [A-Z]+\] )?{re.escape(name)}\b"
+        mine = " ".join(row for row in rows if re.search(pattern, row))
+        lacking += [f"{name} {o}" for o in sorted(opts - {"--db"}) if mine and o not in mine]
+    assert lacking == []
