@@ -14,20 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import crawler.extractors.platforms.base as base
 from crawler.extractors.page import Page
-from crawler.extractors.platforms.base import (
-    EmbedRef,
-    Platform,
-    attr,
-    each,
-    make_entry,
-    need,
-    ordered,
-    part,
-    valid_id,
-    when,
-    with_class,
-)
+from crawler.extractors.platforms.base import EmbedRef, Platform
 from crawler.items import EntryItem
 
 API = "https://cached-api.arena.im/v1/liveblog/{publisher}/{event}"
@@ -42,12 +31,12 @@ class Arena(Platform):
     formats = "documented (public client code only; no payload seen)"
 
     def detect(self, page: Page) -> EmbedRef | None:
-        for node in with_class(page.doc, "arena-liveblog"):
-            publisher, event = attr(node, "data-publisher"), attr(node, "data-event")
+        for node in base.with_class(page.doc, "arena-liveblog"):
+            publisher, event = base.attr(node, "data-publisher"), base.attr(node, "data-event")
             if publisher and event:
-                publisher = valid_id(publisher, "data-publisher")
+                publisher = base.valid_id(publisher, "data-publisher")
                 return EmbedRef(
-                    self.name, valid_id(event, "data-event"), (("publisher", publisher),)
+                    self.name, base.valid_id(event, "data-event"), (("publisher", publisher),)
                 )
         return None
 
@@ -55,22 +44,22 @@ class Arena(Platform):
         return API.format(publisher=ref.param("publisher"), event=ref.id)
 
     def parse(self, data: Any, page_url: str) -> list[EntryItem]:
-        need(data, dict, "the response", self.name)
-        posts = need(data.get("posts"), list, "'posts'", self.name)
+        base.need(data, dict, "the response", self.name)
+        posts = base.need(data.get("posts"), list, "'posts'", self.name)
         entries = []
-        for post in each(posts, "a post", self.name):
-            message = part(post, "message")
-            sender = part(post, "sender")
+        for post in base.each(posts, "a post", self.name):
+            message = base.part(post, "message")
+            sender = base.part(post, "sender")
             entries.append(
-                make_entry(
+                base.make_entry(
                     str(post.get("key") or post.get("_id") or post.get("id") or ""),
                     page_url,
                     body_html=str(message.get("text") or ""),
                     title=str(message.get("title") or ""),
-                    published=when(post.get("createdAt")),
-                    updated=when(post.get("modifiedAt")),
+                    published=base.when(post.get("createdAt")),
+                    updated=base.when(post.get("modifiedAt")),
                     pinned=bool(post.get("isPinned") or post.get("pinned")),
                     author=str(sender.get("name") or sender.get("displayName") or ""),
                 )
             )
-        return ordered([e for e in entries if e.key])
+        return base.ordered([e for e in entries if e.key])

@@ -15,21 +15,10 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+import crawler.extractors.platforms.base as base
 from crawler.extractors.base import xp
 from crawler.extractors.page import Page
-from crawler.extractors.platforms.base import (
-    EmbedRef,
-    PayloadError,
-    Platform,
-    attr,
-    each,
-    make_entry,
-    need,
-    ordered,
-    part,
-    valid_id,
-    when,
-)
+from crawler.extractors.platforms.base import EmbedRef, PayloadError, Platform
 from crawler.items import EntryItem
 
 API = "https://data.24liveplus.com/v1/retrieve_server/x/event/{eid}/news/"
@@ -46,9 +35,9 @@ class Liveblog24(Platform):
 
     def detect(self, page: Page) -> EmbedRef | None:
         for node in xp("//*[@id='LB24_LIVE_CONTENT']")(page.doc):
-            eid = attr(node, "data-eid")
+            eid = base.attr(node, "data-eid")
             if eid:
-                return EmbedRef(self.name, valid_id(eid, "data-eid"))
+                return EmbedRef(self.name, base.valid_id(eid, "data-eid"))
         return None
 
     def endpoint(self, ref: EmbedRef, since: str | None = None) -> str:
@@ -56,25 +45,25 @@ class Liveblog24(Platform):
         return API.format(eid=ref.id) + "?" + urlencode(query)
 
     def parse(self, data: Any, page_url: str) -> list[EntryItem]:
-        need(data, dict, "the response", self.name)
+        base.need(data, dict, "the response", self.name)
         if data.get("err_code") not in (None, 100):
             raise PayloadError(f"{self.name}: err_code {data.get('err_code')!r}")
-        body = need(data.get("data"), dict, "'data'", self.name)
-        news = need(body.get("news"), list, "'data.news'", self.name)
+        body = base.need(data.get("data"), dict, "'data'", self.name)
+        news = base.need(body.get("news"), list, "'data.news'", self.name)
         entries = []
-        for item in each(news, "a news item", self.name):
-            user = part(item, "user")
+        for item in base.each(news, "a news item", self.name):
+            user = base.part(item, "user")
             entries.append(
-                make_entry(
+                base.make_entry(
                     str(item.get("nid") or ""),
                     page_url,
                     body_html=str(item.get("contents") or ""),
                     title=str(item.get("title") or ""),
-                    published=when(item.get("created")),
-                    updated=when(item.get("updated")),
+                    published=base.when(item.get("created")),
+                    updated=base.when(item.get("updated")),
                     pinned=bool(item.get("is_top") or item.get("top")),
                     author=str(user.get("name") or item.get("author") or ""),
                     deleted=bool(item.get("deleted")),
                 )
             )
-        return ordered([e for e in entries if e.key])
+        return base.ordered([e for e in entries if e.key])

@@ -19,20 +19,9 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
+import crawler.extractors.platforms.base as base
 from crawler.extractors.page import Page
-from crawler.extractors.platforms.base import (
-    EmbedRef,
-    Platform,
-    digits,
-    each,
-    make_entry,
-    need,
-    ordered,
-    part,
-    valid_id,
-    when,
-    with_class,
-)
+from crawler.extractors.platforms.base import EmbedRef, Platform
 from crawler.items import EntryItem
 
 API = "https://livecentercdn.norkon.net/BulletinFeed/{tenant}/{channel}/"
@@ -49,11 +38,11 @@ class LiveCenter(Platform):
     incremental = "Changes/<lastChangesId>/"
 
     def detect(self, page: Page) -> EmbedRef | None:
-        for node in with_class(page.doc, "live-center-embed", "div"):
+        for node in base.with_class(page.doc, "live-center-embed", "div"):
             src = urlsplit((node.get("data-src") or "").strip())
             match = _FRAME_RE.match(src.path)
             if match and (src.hostname or "").endswith("norkon.net"):
-                tenant = valid_id(match.group(1), "tenant")
+                tenant = base.valid_id(match.group(1), "tenant")
                 return EmbedRef(self.name, match.group(2), (("tenant", tenant),))
         return None
 
@@ -63,7 +52,7 @@ class LiveCenter(Platform):
 
     def cursor(self, data: Any) -> str | None:
         result = data.get("result") if isinstance(data, dict) else None
-        return digits(result.get("lastChangesId")) if isinstance(result, dict) else None
+        return base.digits(result.get("lastChangesId")) if isinstance(result, dict) else None
 
     def with_cursor(self, endpoint: str, cursor: str) -> str:
         return f"{_base(endpoint)}Changes/{int(cursor)}/"
@@ -72,27 +61,29 @@ class LiveCenter(Platform):
         return f"{_base(endpoint)}Initial/"
 
     def parse(self, data: Any, page_url: str) -> list[EntryItem]:
-        need(data, dict, "the response", self.name)
-        result = need(data.get("result"), dict, "'result'", self.name)
-        posts = need(result.get("addedOrChanged", []), list, "'result.addedOrChanged'", self.name)
+        base.need(data, dict, "the response", self.name)
+        result = base.need(data.get("result"), dict, "'result'", self.name)
+        posts = base.need(
+            result.get("addedOrChanged", []), list, "'result.addedOrChanged'", self.name
+        )
         entries = []
-        for post in each(posts, "a post", self.name):
-            content = part(post, "content")
+        for post in base.each(posts, "a post", self.name):
+            content = base.part(post, "content")
             entries.append(
-                make_entry(
+                base.make_entry(
                     str(post.get("id") or ""),
                     page_url,
                     body_html=str(content.get("html") or post.get("contentRaw") or ""),
                     title=str(post.get("title") or ""),
-                    published=when(post.get("created")),
-                    updated=when(post.get("updated")),
+                    published=base.when(post.get("created")),
+                    updated=base.when(post.get("updated")),
                     pinned=bool(post.get("isSticky") or post.get("sticky")),
                     author=str(post.get("authorName") or ""),
                 )
             )
-        gone = part(result, "deleted", list)
-        entries += [make_entry(str(i), page_url, body_html="", deleted=True) for i in gone]
-        return ordered([e for e in entries if e.key])
+        gone = base.part(result, "deleted", list)
+        entries += [base.make_entry(str(i), page_url, body_html="", deleted=True) for i in gone]
+        return base.ordered([e for e in entries if e.key])
 
 
 def _base(endpoint: str) -> str:

@@ -15,19 +15,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import crawler.extractors.platforms.base as base
 from crawler.extractors.page import Page
-from crawler.extractors.platforms.base import (
-    EmbedRef,
-    Platform,
-    each,
-    make_entry,
-    need,
-    ordered,
-    part,
-    valid_id,
-    when,
-    with_class,
-)
+from crawler.extractors.platforms.base import EmbedRef, Platform
 from crawler.items import EntryItem
 
 API = "https://apiv1.scribblelive.com/event/{event}/all/"
@@ -44,10 +34,10 @@ class ScribbleLive(Platform):
     formats = "one real post seen; list wrapper documented"
 
     def detect(self, page: Page) -> EmbedRef | None:
-        for node in with_class(page.doc, "scrbbl-embed"):
+        for node in base.with_class(page.doc, "scrbbl-embed"):
             match = _EVENT_RE.search(node.get("data-src") or "")
             if match:
-                return EmbedRef(self.name, valid_id(match.group(1), "event id"))
+                return EmbedRef(self.name, base.valid_id(match.group(1), "event id"))
         return None
 
     def endpoint(self, ref: EmbedRef, since: str | None = None) -> str:
@@ -56,21 +46,21 @@ class ScribbleLive(Platform):
     def parse(self, data: Any, page_url: str) -> list[EntryItem]:
         if isinstance(data, dict) and "Id" in data and "Posts" not in data:
             data = {"Posts": [data]}  # one bare post
-        need(data, dict, "the response", self.name)
-        posts = need(data.get("Posts"), list, "'Posts'", self.name)
+        base.need(data, dict, "the response", self.name)
+        posts = base.need(data.get("Posts"), list, "'Posts'", self.name)
         by_key = {}
         edits = [p for p in data.get("Edits") or [] if isinstance(p, dict)]
-        for post in each(posts + edits, "a post", self.name):
+        for post in base.each(posts + edits, "a post", self.name):
             entry = self._entry(post, page_url)
             by_key[entry.key] = entry  # an edit replaces the post it edits
         for gone in data.get("Deletes") or []:
             key = str(gone.get("Id") if isinstance(gone, dict) else gone)
-            by_key[key] = make_entry(key, page_url, body_html="", deleted=True)
-        return ordered([e for e in by_key.values() if e.key and e.key != "None"])
+            by_key[key] = base.make_entry(key, page_url, body_html="", deleted=True)
+        return base.ordered([e for e in by_key.values() if e.key and e.key != "None"])
 
     def _entry(self, post: dict, page_url: str) -> EntryItem:
-        creator = part(post, "Creator")
-        return make_entry(
+        creator = base.part(post, "Creator")
+        return base.make_entry(
             str(post.get("Id") or ""),
             page_url,
             body_html=str(post.get("Content") or ""),
@@ -85,4 +75,4 @@ class ScribbleLive(Platform):
 def _ms_date(value: Any):
     """``/Date(1461231626797+0000)/`` (WCF JSON) or any form ``when`` reads."""
     match = _MS_DATE_RE.search(str(value or ""))
-    return when(int(match.group(1))) if match else when(value)
+    return base.when(int(match.group(1))) if match else base.when(value)

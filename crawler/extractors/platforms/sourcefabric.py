@@ -22,20 +22,10 @@ import re
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+import crawler.extractors.platforms.base as base
 from crawler.extractors.base import xp
 from crawler.extractors.page import Page
-from crawler.extractors.platforms.base import (
-    EmbedRef,
-    Platform,
-    each,
-    figure,
-    make_entry,
-    need,
-    ordered,
-    part,
-    text_html,
-    when,
-)
+from crawler.extractors.platforms.base import EmbedRef, Platform
 from crawler.items import EntryItem
 
 _BLOG_RE = re.compile(r"/(?:embed|blogs)/([a-f0-9]{24})(?:[/?#]|$)")
@@ -90,19 +80,19 @@ class Sourcefabric(Platform):
         )
 
     def parse(self, data: Any, page_url: str) -> list[EntryItem]:
-        need(data, dict, "the response", self.name)
+        base.need(data, dict, "the response", self.name)
         if "_items" not in data and isinstance(data.get("posts"), dict):
             data = data["posts"]  # the theme's test harness wraps the response
         if "_items" not in data and "groups" in data:
             data = {"_items": [data]}  # one bare post
-        items = need(data.get("_items"), list, "'_items'", self.name)
+        items = base.need(data.get("_items"), list, "'_items'", self.name)
         entries = []
-        for post in each(items, "a post", self.name):
+        for post in base.each(items, "a post", self.name):
             deleted = bool(post.get("deleted"))
             if not deleted and post.get("post_status", "open") != "open":
                 continue  # reader comments, contributions awaiting approval, drafts
             entries.append(self._entry(post, page_url, deleted))
-        return ordered(entries)
+        return base.ordered(entries)
 
     def _entry(self, post: dict, page_url: str, deleted: bool) -> EntryItem:
         refs = [
@@ -112,13 +102,13 @@ class Sourcefabric(Platform):
             for ref in group.get("refs") or []
             if isinstance(ref, dict)
         ]
-        publisher = part(post, "publisher")
-        return make_entry(
+        publisher = base.part(post, "publisher")
+        return base.make_entry(
             str(post.get("_id") or post.get("guid") or ""),
             page_url,
             body_html="".join(_item_html(i) for i in refs if isinstance(i, dict)),
-            published=when(post.get("published_date") or post.get("_created")),
-            updated=when(post.get("content_updated_date") or post.get("_updated")),
+            published=base.when(post.get("published_date") or post.get("_created")),
+            updated=base.when(post.get("content_updated_date") or post.get("_updated")),
             pinned=bool(post.get("sticky")),
             author=str(publisher.get("display_name") or publisher.get("byline") or ""),
             deleted=deleted,
@@ -128,17 +118,17 @@ class Sourcefabric(Platform):
 def _item_html(item: dict) -> str:
     """One post item as HTML: text as is, quotes and images rebuilt from ``meta``."""
     kind = item.get("item_type")
-    meta = part(item, "meta")
+    meta = base.part(item, "meta")
     if kind == "quote":
-        quote_html = text_html(str(meta.get("quote") or item.get("text") or ""))
-        credit = text_html(str(meta.get("credit") or ""))
+        quote_html = base.text_html(str(meta.get("quote") or item.get("text") or ""))
+        credit = base.text_html(str(meta.get("credit") or ""))
         return f"<blockquote>{quote_html}{credit}</blockquote>"
     if kind == "image":
-        media = part(meta, "media")
-        renditions = part(media, "renditions")
+        media = base.part(meta, "media")
+        renditions = base.part(media, "renditions")
         best = renditions.get("viewImage") or renditions.get("original") or {}
         href = best.get("href", "") if isinstance(best, dict) else ""
-        return figure(str(href), str(meta.get("caption") or "")) if href else ""
+        return base.figure(str(href), str(meta.get("caption") or "")) if href else ""
     if kind == "embed":
         return str(meta.get("html") or item.get("text") or "")
     return str(item.get("text") or "")

@@ -24,23 +24,10 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
 
+import crawler.extractors.platforms.base as base
 from crawler.extractors.base import xp
 from crawler.extractors.page import Page
-from crawler.extractors.platforms.base import (
-    EmbedRef,
-    PayloadError,
-    Platform,
-    attr,
-    digits,
-    figure,
-    make_entry,
-    need,
-    ordered,
-    part,
-    text_html,
-    valid_id,
-    when,
-)
+from crawler.extractors.platforms.base import EmbedRef, PayloadError, Platform
 from crawler.items import EntryItem
 
 API = "https://www.tickaroo.com/api/v6/ticker/show.json"
@@ -60,9 +47,9 @@ class Tickaroo(Platform):
 
     def detect(self, page: Page) -> EmbedRef | None:
         for node in xp("//tickaroo-liveblog")(page.doc):
-            blog = attr(node, "liveblogid", "data-liveblog-id")
+            blog = base.attr(node, "liveblogid", "data-liveblog-id")
             if blog:
-                return self._ref(blog, attr(node, "clientid", "data-client-id"))
+                return self._ref(blog, base.attr(node, "clientid", "data-client-id"))
         for src in xp("//script/@src[contains(., 'tik4.js')]")(page.doc):
             query = parse_qs(urlsplit(str(src)).query)
             blog = (query.get("liveblogId") or [""])[0]
@@ -71,8 +58,8 @@ class Tickaroo(Platform):
         return None
 
     def _ref(self, blog: str, client: str) -> EmbedRef:
-        params = (("client_id", valid_id(client, "clientId")),) if client else ()
-        return EmbedRef(self.name, valid_id(blog, "liveblogId"), params)
+        params = (("client_id", base.valid_id(client, "clientId")),) if client else ()
+        return EmbedRef(self.name, base.valid_id(blog, "liveblogId"), params)
 
     def endpoint(self, ref: EmbedRef, since: str | None = None) -> str:
         query = {"id": ref.id, "limit": LIMIT}
@@ -84,7 +71,7 @@ class Tickaroo(Platform):
     def cursor(self, data: Any) -> str | None:
         game = data.get("game") if isinstance(data, dict) else None
         version = game.get("version") if isinstance(game, dict) else None
-        return digits(version if version is not None else (data or {}).get("version"))
+        return base.digits(version if version is not None else (data or {}).get("version"))
 
     def with_cursor(self, endpoint: str, cursor: str) -> str:
         return _set_query(endpoint, refresh=cursor)
@@ -93,14 +80,14 @@ class Tickaroo(Platform):
         return _set_query(endpoint, refresh=None)
 
     def parse(self, data: Any, page_url: str) -> list[EntryItem]:
-        need(data, dict, "the response", self.name)
+        base.need(data, dict, "the response", self.name)
         events = data.get("events")
         if events is None and isinstance(data.get("game"), dict):
             events = data["game"].get("events")
         if events is None and data.get("_type") == "Tik::Model::Event":
             events = [data]  # one bare event (what livebridge posts)
-        need(events, list, "'events'", self.name)
-        return ordered([parse_event(e, page_url) for e in events])
+        base.need(events, list, "'events'", self.name)
+        return base.ordered([parse_event(e, page_url) for e in events])
 
 
 def _set_query(url: str, **values: str | None) -> str:
@@ -113,25 +100,25 @@ def _set_query(url: str, **values: str | None) -> str:
 
 def parse_event(event: Any, page_url: str) -> EntryItem:
     """One ``Tik::Model::Event`` (Editor V2 ``contents`` or V1 ``event_info``)."""
-    need(event, dict, "an event", "tickaroo")
+    base.need(event, dict, "an event", "tickaroo")
     key = str(event.get("local_id") or event.get("_id") or "")
     if not key:
         raise PayloadError("tickaroo: event without local_id")
     parts = [_block(b) for b in event.get("contents") or [] if isinstance(b, dict)]
-    info = part(event, "event_info")
+    info = base.part(event, "event_info")
     if not parts and info.get("title"):
-        parts.append(text_html(str(info["title"])))
+        parts.append(base.text_html(str(info["title"])))
     for medium in event.get("media") or []:
         if isinstance(medium, dict) and medium.get("url"):
-            parts.append(figure(str(medium["url"]), str(medium.get("title") or "")))
-    editor = part(event, "editor")
-    return make_entry(
+            parts.append(base.figure(str(medium["url"]), str(medium.get("title") or "")))
+    editor = base.part(event, "editor")
+    return base.make_entry(
         key,
         page_url,
         body_html="".join(parts),
         title=str(event.get("headline") or ""),
-        published=when(event.get("created_at")),
-        updated=when(event.get("updated_at")),
+        published=base.when(event.get("created_at")),
+        updated=base.when(event.get("updated_at")),
         pinned=event.get("highlight") in PINNED or bool(event.get("is_sticky")),
         author=str(editor.get("name") or ""),
         deleted=event.get("local_status") in DELETED,
@@ -143,14 +130,14 @@ def _block(block: dict) -> str:
     if kind == "RichTextContentBlock":
         return str(block.get("text") or "")
     if kind == "QuoteContentBlock":
-        quote = text_html(str(block.get("text") or ""))
-        who = text_html(str(block.get("author") or ""))
+        quote = base.text_html(str(block.get("text") or ""))
+        who = base.text_html(str(block.get("author") or ""))
         return f"<blockquote>{quote}{who}</blockquote>"
     if kind == "EmojiContentBlock":
         return str(block.get("title") or "")
     if kind == "WebEmbedContentBlock" and block.get("url"):
-        return text_html(str(block["url"]))
+        return base.text_html(str(block["url"]))
     if kind == "MultiMediaContentBlock":
         items = [i for i in block.get("items") or [] if isinstance(i, dict) and i.get("url")]
-        return "".join(figure(str(i["url"]), str(i.get("title") or "")) for i in items)
+        return "".join(base.figure(str(i["url"]), str(i.get("title") or "")) for i in items)
     return ""

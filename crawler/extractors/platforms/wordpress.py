@@ -26,19 +26,10 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
+import crawler.extractors.platforms.base as base
 from crawler.extractors.base import xp
 from crawler.extractors.page import Page
-from crawler.extractors.platforms.base import (
-    EmbedRef,
-    Platform,
-    digits,
-    each,
-    make_entry,
-    need,
-    ordered,
-    part,
-    when,
-)
+from crawler.extractors.platforms.base import EmbedRef, Platform
 from crawler.items import EntryItem
 
 _SETTINGS_RE = re.compile(r"liveblog_settings\s*=\s*(\{.*?\})\s*;", re.DOTALL)
@@ -79,13 +70,13 @@ class WordPressLiveblog(Platform):
         return self.with_cursor(full, since) if since else full
 
     def cursor(self, data: Any) -> str | None:
-        if isinstance(data, dict) and digits(data.get("latest_timestamp")):
-            return digits(data.get("latest_timestamp"))
+        if isinstance(data, dict) and base.digits(data.get("latest_timestamp")):
+            return base.digits(data.get("latest_timestamp"))
         rows = data.get("entries") if isinstance(data, dict) else data
         stamps = [
             int(t)
             for row in (rows if isinstance(rows, list) else [])
-            if isinstance(row, dict) and (t := digits(row.get("timestamp")))
+            if isinstance(row, dict) and (t := base.digits(row.get("timestamp")))
         ]
         return str(max(stamps)) if stamps else None
 
@@ -96,27 +87,29 @@ class WordPressLiveblog(Platform):
         return f"{_base(endpoint)}get-entries/1/0-0"
 
     def parse(self, data: Any, page_url: str) -> list[EntryItem]:
-        rows = data if isinstance(data, list) else need(data, dict, "the response", self.name)
+        rows = data if isinstance(data, list) else base.need(data, dict, "the response", self.name)
         if isinstance(rows, dict):
-            rows = need(rows.get("entries"), list, "'entries'", self.name)
+            rows = base.need(rows.get("entries"), list, "'entries'", self.name)
         entries = []
-        for row in each(rows, "an entry", self.name):
+        for row in base.each(rows, "an entry", self.name):
             css = str(row.get("css_classes") or "").split()
-            authors = part(row, "authors", list)
+            authors = base.part(row, "authors", list)
             author = authors[0].get("name", "") if authors and isinstance(authors[0], dict) else ""
             entries.append(
-                make_entry(
+                base.make_entry(
                     str(row.get("id") or ""),
                     page_url,
                     body_html=str(row.get("render") or row.get("content") or ""),
-                    published=when(row.get("entry_time") or row.get("timestamp")),
-                    updated=when(row.get("timestamp")) if row.get("type") == "update" else None,
+                    published=base.when(row.get("entry_time") or row.get("timestamp")),
+                    updated=base.when(row.get("timestamp"))
+                    if row.get("type") == "update"
+                    else None,
                     pinned=bool(row.get("key_event")) or "type-key" in css,
                     author=str(author),
                     deleted=row.get("type") == "delete",
                 )
             )
-        return ordered([e for e in entries if e.key])
+        return base.ordered([e for e in entries if e.key])
 
 
 _TAIL_RE = re.compile(r"(?:get-entries/\d+/[\d-]+|entries/\d+/\d+/)$")
