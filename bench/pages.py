@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from html import escape
+from typing import ClassVar
 
 STYLES = ("jsonld+reach", "jsonld+article", "reach", "article")
 # What reads each style: the per-poll table names the extraction path, not only the markup.
@@ -64,21 +65,30 @@ class Entry:
 
 
 @dataclass
-class Liveblog:
-    """One liveblog: entries newest first; ``version`` bumps on every change (ETag)."""
+class Served:
+    """What the server keeps for a liveblog and a feed alike: ``version`` bumps on every change
+    (ETag), ``changed_at`` is Last-Modified, ``body`` the rendered page."""
 
+    prefix: ClassVar[str]  # the URL path the source is served under
     name: str
+    version: int = field(default=1, kw_only=True)
+    changed_at: float = field(default_factory=time.time, kw_only=True)
+    next_id: int = field(default=100_000, kw_only=True)
+    body: bytes = field(default=b"", kw_only=True)
+
+    def url(self, base: str) -> str:
+        return f"{base}/{self.prefix}/{self.name}"
+
+
+@dataclass
+class Liveblog(Served):
+    """One liveblog: entries newest first."""
+
+    prefix: ClassVar[str] = "lb"
     style: str
     conditional: bool
     target_bytes: int
     entries: list[Entry] = field(default_factory=list)
-    version: int = 1
-    changed_at: float = field(default_factory=time.time)
-    next_id: int = 100_000
-    body: bytes = b""
-
-    def url(self, base: str) -> str:
-        return f"{base}/lb/{self.name}"
 
     def render(self, base: str) -> bytes:
         url = self.url(base)
@@ -158,17 +168,12 @@ def _entry_html(style: str, e: Entry) -> str:
 
 
 @dataclass
-class Feed:
-    name: str
+class Feed(Served):
+    """One RSS feed: items newest first."""
+
+    prefix: ClassVar[str] = "feed"
     conditional: bool
     items: list[Entry] = field(default_factory=list)
-    version: int = 1
-    changed_at: float = field(default_factory=time.time)
-    next_id: int = 100_000
-    body: bytes = b""
-
-    def url(self, base: str) -> str:
-        return f"{base}/feed/{self.name}"
 
     def render(self, base: str) -> bytes:
         parts = []
