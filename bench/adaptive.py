@@ -38,6 +38,7 @@ import zstandard
 
 from bench.churn import grow, newest_key
 from bench.common import ROOT, summary
+from scheduler.demo import send_html
 
 REAL = ROOT.parent / "shared" / "fixtures" / "real"
 MIN_EVERY, MAX_EVERY, GRACE = 2.0, 60.0, 30.0
@@ -115,11 +116,7 @@ class Pages:
             def do_GET(self) -> None:  # noqa: N802
                 body = owner.bodies.get(self.path, b"not found")
                 owner.hits[self.path] = owner.hits.get(self.path, 0) + 1
-                self.send_response(200 if self.path in owner.bodies else 404)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                send_html(self, body, 200 if self.path in owner.bodies else 404)
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True

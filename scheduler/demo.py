@@ -98,6 +98,15 @@ def _entry_html(entry: dict) -> str:
     )
 
 
+def send_html(handler: BaseHTTPRequestHandler, body: bytes, status: int = 200) -> None:
+    """Answer a request with an HTML page (the demo's; bench/adaptive.py's pages too)."""
+    handler.send_response(status)
+    handler.send_header("Content-Type", "text/html; charset=utf-8")
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
 class DemoServer:
     """A ThreadingHTTPServer on a free 127.0.0.1 port serving the demo liveblog."""
 
@@ -112,12 +121,7 @@ class DemoServer:
                 if self.path != PATH:
                     self.send_error(404)
                     return
-                body = owner.page.render().encode("utf-8")
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                send_html(self, owner.page.render().encode("utf-8"))
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
