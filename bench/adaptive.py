@@ -30,7 +30,7 @@ import statistics
 import tempfile
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import xxhash
@@ -38,7 +38,7 @@ import zstandard
 
 from bench.churn import grow, newest_key
 from bench.common import ROOT, summary
-from scheduler.demo import send_html
+from scheduler.demo import QuietHandler, send_html
 
 REAL = ROOT.parent / "shared" / "fixtures" / "real"
 MIN_EVERY, MAX_EVERY, GRACE = 2.0, 60.0, 30.0
@@ -107,11 +107,8 @@ class Pages:
         self.hits: dict[str, int] = {}
         owner = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args) -> None:
-                pass
 
             def do_GET(self) -> None:  # noqa: N802
                 body = owner.bodies.get(self.path, b"not found")

@@ -98,6 +98,13 @@ def _entry_html(entry: dict) -> str:
     )
 
 
+class QuietHandler(BaseHTTPRequestHandler):
+    """A request handler that writes no access log line to stderr (the demo's, the bench's)."""
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
 def send_html(handler: BaseHTTPRequestHandler, body: bytes, status: int = 200) -> None:
     """Answer a request with an HTML page (the demo's; bench/adaptive.py's pages too)."""
     handler.send_response(status)
@@ -113,10 +120,7 @@ class DemoServer:
     def __init__(self) -> None:
         owner = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
-
+        class Handler(QuietHandler):
             def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
                 if self.path != PATH:
                     self.send_error(404)
