@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 from crawler.items import PageSignals
+from scheduler.timing.schedule import parse_time
 
 GAPS = 8  # gaps between new entries that the median is taken over
 ARRIVALS = GAPS + 1
@@ -160,13 +161,9 @@ def span(seconds: float) -> str:
 
 
 def epoch(value: str | None) -> float | None:
-    if not value:
-        return None
-    try:
-        when = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
+    """A stored ISO time as epoch seconds (naive taken as UTC); None when absent or unreadable."""
+    when = parse_time(value)
+    return when.timestamp() if when else None
 
 
 def _http_date(value: str | None) -> datetime | None:
