@@ -148,7 +148,7 @@ def fragment(nodes: list[Any], exclude: set[Any] | None = None) -> str:
     for node in nodes:
         if node in exclude or not isinstance(node.tag, str):
             continue
-        inside = [d for d in exclude if _is_ancestor(node, d)]
+        inside = [d for d in exclude if is_ancestor(node, d)]
         if not inside:
             out.append(_tostring(node))
         elif all(d.getparent() is node for d in inside):
@@ -169,7 +169,8 @@ def fragment(nodes: list[Any], exclude: set[Any] | None = None) -> str:
     return "".join(out).strip()
 
 
-def _is_ancestor(anc: Any, node: Any) -> bool:
+def is_ancestor(anc: Any, node: Any) -> bool:
+    """Whether ``anc`` encloses ``node`` (identity, not equality: lxml elements are proxies)."""
     for parent in node.iterancestors():
         if parent is anc:
             return True

@@ -13,7 +13,7 @@ from datetime import date, time
 from typing import Any
 
 from crawler.extractors.adapter import DomAdapter, Selectors
-from crawler.extractors.base import RawEntry, css, first, fragment, text_of, xp
+from crawler.extractors.base import RawEntry, css, first, fragment, is_ancestor, text_of, xp
 from crawler.extractors.page import Page
 from crawler.text.rollover import assign_dates
 from crawler.text.timeparse import parse_german_datetime
@@ -101,7 +101,7 @@ def _blocks(anchors: list[Any]) -> list[Any]:
     if len(anchors) == 1:
         return anchors
     container = anchors[0].getparent()
-    while container is not None and not all(_inside(a, container) for a in anchors):
+    while container is not None and not all(is_ancestor(container, a) for a in anchors):
         container = container.getparent()
     out = []
     for a in anchors:
@@ -110,13 +110,6 @@ def _blocks(anchors: list[Any]) -> list[Any]:
             node = node.getparent()
         out.append(node)
     return out
-
-
-def _inside(node: Any, container: Any) -> bool:
-    for anc in node.iterancestors():
-        if anc is container:
-            return True
-    return False
 
 
 def _is_terminator(node: Any) -> bool:
