@@ -22,4 +22,5 @@ NETCHECK = "tw_netcheck"  # the network policy re-checks the connected address
 STATE = "tw_state"  # crawler.items.SourceState, read once by SourceStateMiddleware
 ARCHIVE = "tw_archive"  # keep a changed body in the archive (crawler/store/archive.py)
 BODY_HASH = "tw_body_hash"  # xxh3 of the 2xx response body, set by SourceStateMiddleware
+FULL_READ = "tw_full_read"  # extract even an unchanged body: the extraction settings changed
 EMBED = "tw_embed"  # the stored EmbeddedSource a request polls directly (EmbedMiddleware)

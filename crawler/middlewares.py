@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import UTC, datetime
 from urllib.parse import urljoin
 
@@ -58,7 +59,10 @@ class SourceStateMiddleware:
         url = request.meta.get(meta.SOURCE_URL)
         if not url or meta.STATE in request.meta:
             return None
-        state = request.meta[meta.STATE] = self.store.source_state(url)
+        state = self.store.source_state(url)
+        if request.meta.get(meta.FULL_READ):  # no 304, no "same body": read it the new way
+            state = replace(state, etag=None, last_modified=None, body_hash=None)
+        request.meta[meta.STATE] = state
         if state.etag:
             request.headers.setdefault(b"If-None-Match", state.etag)
         if state.last_modified:

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -67,6 +68,14 @@ def tickerwatch(
     return subprocess.run(
         command + list(args), capture_output=True, text=True, timeout=timeout, cwd=REPO, env=env
     )
+
+
+def wait_until(condition, timeout: float = 60.0) -> None:
+    """Wait for an event (a row, a request) with a generous deadline, never a fixed sleep."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
 
 
 def pytest_terminal_summary(terminalreporter) -> None:

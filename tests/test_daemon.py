@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.conftest import REPO, tickerwatch
+from tests.conftest import REPO, tickerwatch, wait_until
 from tests.daemon_process import DaemonProcess, liveblog_page
 from tests.test_notify import Receiver
 
@@ -96,6 +96,28 @@ def test_sighup_adds_a_source_and_a_broken_edit_keeps_the_old_config(server, db_
         daemon.wait_for(r"config not reloaded .*sources\.toml:\d+: bad or missing url")
         server.set(PAGE, liveblog_page(entries(3)))
         daemon.wait_for(r"^NEW one \S+ Meldung 2 ")
+    finally:
+        assert daemon.stop() == 0
+
+
+def test_a_changed_site_reads_the_unchanged_page_anew(server, db_path, config):
+    """`site =` added to a source applies at its next poll, not once the page changes."""
+    url = server.set(PAGE, liveblog_page(entries(2)))
+    write_config(config, ("one", url, "1s"))
+    daemon = DaemonProcess(db_path, config)
+    try:
+        daemon.wait_for(r"^BASELINE one ")
+        unchanged = "SELECT count(*) FROM polls WHERE status = 'not_modified'"
+        wait_until(lambda: count(db_path, unchanged), 60)
+        with sqlite3.connect(db_path) as conn:
+            strategy = conn.execute("SELECT strategy FROM polls WHERE status = 'ok'").fetchone()[0]
+            seen = conn.execute("SELECT max(id) FROM polls").fetchone()[0]
+        site = strategy.split("+")[-1]  # the adapter that read it, now forced by name
+        config.write_text(config.read_text() + f'site = "{site}"\n')
+        daemon.signal(signal.SIGHUP)
+        sql = "SELECT count(*) FROM polls WHERE status = 'ok' AND id > ?"
+        wait_until(lambda: count(db_path, sql, seen), 60)
+        assert count(db_path, "SELECT count(*) FROM entries WHERE removed_at IS NULL") == 2
     finally:
         assert daemon.stop() == 0
 

@@ -35,11 +35,9 @@ def test_every_real_liveblog_yields_exactly_its_entries(server, db_path):
         "repubblica": 79,
         "ndtv": 40,
         "guardian": 10,
+        "sportowefakty": 53,
     }
-    # ``liveblogs_next`` pages join here once they are read exactly (sportowefakty: the generic
-    # extractor, issue 11 part 1).
-    next_pages = [p for p in manifest.get("liveblogs_next", []) if "guardian" in p["file"]]
-    liveblogs = manifest["liveblogs"] + next_pages
+    liveblogs = manifest["liveblogs"] + manifest.get("liveblogs_next", [])
     urls = {}
     for page in liveblogs + manifest["non_liveblogs"]:
         path = "/" + page["file"]
@@ -85,7 +83,7 @@ def test_every_real_liveblog_yields_exactly_its_entries(server, db_path):
     assert len(new_lines) == sum(expected.values())
     # The Guardian's JSON-LD gives every update the page headline and one time: stored are
     # each entry's own (3 headlines, 10 times), and the lines of the 7 without one show text.
-    guardian = next(urls[p["file"]] for p in next_pages)
+    guardian = next(urls[p["file"]] for p in liveblogs if "guardian" in p["file"])
     stored = rows(
         db_path,
         "SELECT e.title, e.published_at FROM entries e JOIN sources s ON s.id = e.source_id "
@@ -277,3 +275,26 @@ def test_entries_command_formats(server, db_path):
     assert [d["title"] for d in data] == ["Meldung 1"]
     csv_out = tickerwatch("entries", "--format", "csv", "--since", "100000d", db=db_path).stdout
     assert csv_out.splitlines()[0].startswith("id,source,key") and len(csv_out.splitlines()) == 3
+
+
+def test_kind_or_site_given_again_reads_an_unchanged_page_anew(server, db_path):
+    """`poll --site`/`--kind` of a known source applies now, not once the page changes; a
+    kind that does not fit fails that poll and leaves the stored kind as it was."""
+    entries = [
+        {"id": 2, "headline": "Zwei", "body": "B"},
+        {"id": 1, "headline": "Eins", "body": "A"},
+    ]
+    url = server.set("/live/again.html", jsonld_liveblog(entries))
+
+    def last_poll():
+        return rows(db_path, "SELECT status, strategy FROM polls ORDER BY id DESC LIMIT 1")[0]
+
+    assert tickerwatch("poll", url, db=db_path).returncode == 0
+    assert tickerwatch("poll", url, db=db_path).returncode == 0
+    assert last_poll()[0] == "not_modified"  # unchanged, read with the same settings
+    assert tickerwatch("poll", url, "--site", "jsonld", db=db_path).returncode == 0
+    assert last_poll() == ("ok", "jsonld")  # read again, the forced way
+    wrong = tickerwatch("poll", url, "--kind", "feed", db=db_path)
+    assert wrong.returncode == 1 and last_poll()[0] == "error"
+    assert rows(db_path, "SELECT kind FROM sources")[0][0] == "liveblog"
+    assert count(db_path, "SELECT count(*) FROM entries WHERE removed_at IS NULL") == 2

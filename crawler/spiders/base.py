@@ -69,9 +69,12 @@ class PollSpider(scrapy.Spider):
         selectors: dict[str, str] | None = None,
         archive: bool = True,
         tick: int | None = None,
+        full_read: bool = False,
     ) -> scrapy.Request:
         """One poll. ``kind="hub"`` reads a series hub (a feed, or an overview page's links);
-        ``origin`` marks a URL that content supplied (a hub's link), not the operator."""
+        ``origin`` marks a URL that content supplied (a hub's link), not the operator;
+        ``full_read`` asks for the body and its extraction even when it has not changed (the
+        kind, site or selectors it was read with last time are not the ones asked for now)."""
         request_meta = {
             meta.SOURCE_URL: url,
             meta.KIND: kind,
@@ -83,6 +86,7 @@ class PollSpider(scrapy.Spider):
             meta.STARTED_AT: utcnow(),
             meta.MAX_ARTICLES: max_articles,
             meta.ARCHIVE: archive,
+            meta.FULL_READ: full_read,
             # Errors are polls too: the callback records 4xx/5xx instead of Scrapy dropping them.
             "handle_httpstatus_list": HANDLED_STATUSES,
         }

@@ -150,12 +150,21 @@ class Store:
     # --- sources -----------------------------------------------------------------------
 
     def ensure_source(
-        self, conn: sqlite3.Connection, url: str, kind: str, name: str | None
+        self,
+        conn: sqlite3.Connection,
+        url: str,
+        kind: str,
+        name: str | None,
+        *,
+        read_as_kind: bool = True,
     ) -> tuple[int, bool, str]:
-        """The source's id and name, creating it on first sight; the bool says it was just created."""
+        """The source's id and name, creating it on first sight; the bool says it was just created.
+
+        An existing source's kind changes only when ``read_as_kind``: the poll read it that way
+        (``poll --kind feed`` of a liveblog that then fails must not make it a feed)."""
         row = conn.execute("SELECT id, kind, name FROM sources WHERE url = ?", (url,)).fetchone()
         if row:
-            if kind in ("liveblog", "feed") and row[1] != kind:
+            if read_as_kind and kind in ("liveblog", "feed") and row[1] != kind:
                 conn.execute("UPDATE sources SET kind = ? WHERE id = ?", (kind, row[0]))
             return row[0], False, row[2]
         name = name or source_name_for(url)

@@ -31,7 +31,11 @@ def record_poll(store: Store, item: PollItem) -> RecordedPoll:
     now = utcnow()
     with store.transaction() as conn:
         source_id, _created, name = store.ensure_source(
-            conn, item.source_url, item.kind, item.source_name
+            conn,
+            item.source_url,
+            item.kind,
+            item.source_name,
+            read_as_kind=item.status in ("ok", "suspicious"),
         )
         if item.tick is not None:
             _take_tick(conn, source_id, item.tick)

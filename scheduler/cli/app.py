@@ -95,7 +95,15 @@ def poll(
         try:
             outcomes = await asyncio.gather(
                 *(
-                    engine.poll_async(url, kind=kind, site=site, source_name=name, timeout=timeout)
+                    engine.poll_async(
+                        url,
+                        kind=kind,
+                        site=site,
+                        source_name=name,
+                        timeout=timeout,
+                        # --kind or --site asks for this reading now, even of an unchanged page.
+                        full_read=kind != "auto" or site is not None,
+                    )
                     for url in urls
                 ),
                 return_exceptions=True,

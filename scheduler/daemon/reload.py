@@ -14,7 +14,7 @@ from pathlib import Path
 
 from crawler.store.sources import unschedule_others
 from crawler.text.terminal import safe_for_log
-from scheduler.config.model import Config, ConfigError
+from scheduler.config.model import Config, ConfigError, SourceConfig
 from scheduler.config.reading import load_config
 
 logger = logging.getLogger("scheduler.daemon")
@@ -23,7 +23,7 @@ WATCH_EVERY = 2.0  # seconds between checks of the config file's mtime
 
 
 class ConfigReload:
-    """Needs from the daemon: config, members, running, store, notifier, on_reload, _place,
+    """Needs from the daemon: config, members, running, reread, store, notifier, on_reload, _place,
     _sync_series, _unschedule, _targets and _signature."""
 
     def reload(self, reason: str = "reload") -> bool:
@@ -54,6 +54,8 @@ class ConfigReload:
             before = old.get(name)
             if before is None:
                 logger.info("source %s added", safe_for_log(name))
+            if before is not None and _reading(before) != _reading(source):
+                self.reread.add(name)  # the next poll extracts even an unchanged page anew
             if name in self.running or before == source:
                 continue  # an in-flight poll re-arms with the new settings when it ends
             if before is None or (before.url, before.every) != (source.url, source.every):
@@ -73,6 +75,11 @@ class ConfigReload:
             signature = file_signature(self.config.path)
             if signature != self._signature:
                 self.reload("file changed")
+
+
+def _reading(source: SourceConfig) -> tuple:
+    """What decides how a source's page is read: a change makes its next poll a full read."""
+    return (source.kind, source.site, source.selectors)
 
 
 def file_signature(path: Path) -> tuple[float, int] | None:

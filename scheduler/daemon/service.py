@@ -75,6 +75,7 @@ class Daemon(ConfigReload, SeriesFollowing):
         self.members: dict[str, SourceConfig] = {}  # liveblogs found by series hubs
         self.pacer = Pacer(lambda: self.store)  # sources without a fixed ``every``
         self.running: dict[str, asyncio.Task] = {}
+        self.reread: set[str] = set()  # sources whose kind, site or selectors changed
         self.planned_on: dict[str, float] = {}  # job id -> wall_offset() when armed (clock.py)
         self._stopping: asyncio.Event | None = None
         self._urgent = False
@@ -233,7 +234,10 @@ class Daemon(ConfigReload, SeriesFollowing):
                 origin=source.origin,
                 selectors=dict(source.selectors) or None,
                 archive=source.archive,
+                full_read=name in self.reread,
             )
+            if item.status != "error":
+                self.reread.discard(name)
             if series:
                 self._sync_series(source)
             failed = item.status == "error"
