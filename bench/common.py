@@ -6,7 +6,9 @@ import argparse
 import json
 import logging
 import os
+import signal
 import statistics
+import subprocess
 import urllib.request
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -15,6 +17,19 @@ from scheduler.logs import quiet_chatty_loggers
 
 # The checkout: where the benchmark's subprocesses run.
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def stop(procs: list[subprocess.Popen], grace: float) -> None:
+    """SIGTERM every process still running, then wait up to ``grace`` s for each and kill one
+    that outlives it (all are signalled first, so they shut down side by side)."""
+    for proc in procs:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    for proc in procs:
+        try:
+            proc.wait(grace)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 def ctl(base: str, command: str, **params: object) -> object:

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import os
 import resource
-import signal
 import sqlite3
 import subprocess
 import time
 from pathlib import Path
 
-from bench.common import ROOT, ctl, summary
+from bench.common import ROOT, ctl, stop, summary
 
 
 def children_cpu() -> float:
@@ -93,11 +92,7 @@ def startup(base: str, work: Path) -> dict:
                 conn.close()
             except sqlite3.Error:
                 pass
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop([proc], 15)
         ready_runs.append(ready and round(ready, 2))
         first_runs.append(first and round(first, 2))
     ok = [t for t in ready_runs if t is not None]

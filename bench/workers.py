@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -26,7 +25,7 @@ from pathlib import Path
 
 import psycopg
 
-from bench.common import ROOT, ctl
+from bench.common import ROOT, ctl, stop
 from bench.server import ServerProcess
 
 SERVER = os.environ.get("TICKERWATCH_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
@@ -97,13 +96,7 @@ def run(
         end = (time.time(), _polls(url), sum(_cpu_seconds(p.pid) for p in procs))
         pg_end = _pg_state(admin, name)
     finally:
-        for proc in procs:
-            proc.send_signal(signal.SIGTERM)
-        for proc in procs:
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop(procs, 30)
         server.close()
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
