@@ -25,6 +25,7 @@ from crawler.feeds.parse import looks_like_feed, parse_feed
 from crawler.items import PollItem, RawPage, SourceState
 from crawler.net.failures import classify_error
 from crawler.spiders.embedded import incremental, liveblog_or_embed, refused_cursor
+from crawler.spiders.responses import freshness_hints, header
 from crawler.store.db import utcnow
 from crawler.text.terminal import safe_for_log
 from crawler.text.timeparse import times_of
@@ -135,7 +136,7 @@ class PollSpider(scrapy.Spider):
     async def parse_poll(self, response: Response) -> AsyncIterator[PollItem]:
         item = self._item(response.meta)
         item.http_status = response.status
-        item.hints = _hints(response)
+        item.hints = freshness_hints(response)
         if response.status == 304:
             item.status = "not_modified"
             yield item
@@ -150,11 +151,11 @@ class PollSpider(scrapy.Spider):
                 yield item
                 return
             item.status, item.error = "error", f"HTTP {response.status}"
-            item.retry_after = _header(response, b"Retry-After")
+            item.retry_after = header(response, b"Retry-After")
             yield item
             return
-        item.etag = _header(response, b"ETag")
-        item.last_modified = _header(response, b"Last-Modified")
+        item.etag = header(response, b"ETag")
+        item.last_modified = header(response, b"Last-Modified")
         item.body_hash = response.meta[meta.BODY_HASH]  # by SourceStateMiddleware
         state = item.state
         if state.body_hash == item.body_hash:
@@ -166,7 +167,7 @@ class PollSpider(scrapy.Spider):
             item.status, item.error = "error", "empty body"
             yield item
             return
-        content_type = _header(response, b"Content-Type")
+        content_type = header(response, b"Content-Type")
         if response.meta.get(meta.ARCHIVE, True):
             encoding = response.encoding if isinstance(response, TextResponse) else None
             item.raw = RawPage(response.body, item.body_hash, response.url, encoding, content_type)
@@ -206,7 +207,7 @@ class PollSpider(scrapy.Spider):
             item.status, item.error = "error", "hub is neither a feed nor an HTML page"
 
     def _parse_liveblog(self, response: Response, item: PollItem) -> None:
-        ctype = _header(response, b"Content-Type")
+        ctype = header(response, b"Content-Type")
         problem = not_a_page(ctype, response.body)
         if problem or not isinstance(response, TextResponse):
             item.status, item.error = "error", problem or f"not an HTML page ({ctype or 'unknown'})"
@@ -286,16 +287,3 @@ class PollSpider(scrapy.Spider):
             entry.body = article.text
             entry.author = entry.author or article.author or ""
             entry.published_at = entry.published_at or article.published_at
-
-
-_HINTS = (b"Cache-Control", b"Expires", b"Date", b"Age")
-
-
-def _hints(response: Response) -> dict[str, str]:
-    """The headers that say how long the response stays fresh (the scheduler's lower bound)."""
-    return {n.decode(): v for n in _HINTS if (v := _header(response, n)) is not None}
-
-
-def _header(response: Response, name: bytes) -> str | None:
-    value = response.headers.get(name)
-    return value.decode("latin-1") if value else None

@@ -40,6 +40,7 @@ from crawler.extractors.platforms import (
 )
 from crawler.extractors.platforms.hosts import checked_url
 from crawler.items import EmbeddedSource, PollItem
+from crawler.spiders.responses import header
 from crawler.store.db import utcnow
 
 logger = logging.getLogger(__name__)
@@ -249,14 +250,9 @@ def _read_payload(
 
 def _refresh_validators(item: PollItem, payload: Response) -> None:
     """The next polls ask the endpoint with these validators, and compare its bytes."""
-    item.etag = _header(payload, b"ETag")
-    item.last_modified = _header(payload, b"Last-Modified")
+    item.etag = header(payload, b"ETag")
+    item.last_modified = header(payload, b"Last-Modified")
     item.body_hash = _hash(payload.body)
-
-
-def _header(response: Response, name: bytes) -> str | None:
-    value = response.headers.get(name)
-    return value.decode("latin-1") if value else None
 
 
 def _hash(body: bytes) -> str:

@@ -17,8 +17,7 @@ import click
 from crawler.text.terminal import safe_for_log
 from scheduler.cli.options import json_option
 from scheduler.cli.urls import check_urls
-
-PREVIEW_CHARS = 160
+from scheduler.render.inspection import entry_view, report_text
 
 
 @click.command()
@@ -59,11 +58,11 @@ def inspect(
         sys.exit(1)
     report = _embedded_report(url, response, embed) if embed else _report(url, response, kind, site)
     entries = report.pop("_entries")
-    report["entries"] = [_entry_view(e) for e in entries[:limit]]
+    report["entries"] = [entry_view(e) for e in entries[:limit]]
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
     else:
-        _print_report(report)
+        click.echo(report_text(report))
     sys.exit(0 if entries else 1)
 
 
@@ -233,72 +232,6 @@ def _report(url: str, response: Any, kind: str, site: str | None) -> dict:
         _entries=extraction.entries,
     )
     return report
-
-
-def _entry_view(entry: Any) -> dict:
-    """Key fields of one entry and a preview of its cleaned body (as the poll would store it)."""
-    from crawler.text.cleaning import clean_fragment
-
-    body = entry.body if entry.body is not None else clean_fragment(entry.body_html or "")
-    preview = " ".join(body.split())
-    if len(preview) > PREVIEW_CHARS:
-        preview = preview[: PREVIEW_CHARS - 1] + "…"
-    return {
-        "key": entry.key,
-        "published_at": entry.published_at,
-        "match_minute": entry.match_minute,
-        "pinned": bool(entry.pinned),
-        "title": entry.title,
-        "author": entry.author,
-        "url": entry.url,
-        "preview": preview,
-    }
-
-
-def _print_report(report: dict) -> None:
-    """Scraped text goes through safe_for_log: a page must not drive the user's terminal."""
-
-    def line(label: str, value: Any) -> None:
-        click.echo(f"{label:<9}{safe_for_log(str(value))}")
-
-    line("url", report["url"])
-    if report["fetched_url"] != report["url"]:
-        line("fetched", report["fetched_url"])
-    line("page", report.get("page_url") or "-")
-    line("kind", report["kind"])
-    if report.get("embedded"):
-        embedded = report["embedded"]
-        line(
-            "embedded", f"{embedded['platform']} liveblog {embedded['id']} → {embedded['endpoint']}"
-        )
-    if not report.get("entries_found"):
-        line("result", report.get("reason") or "no entries found")
-        return
-    line("adapter", f"{report['adapter']} (strategy {report['strategy']})")
-    line("because", report["chosen_because"])
-    counts = f"{report['entries_found']}"
-    if report.get("deleted_by_platform"):
-        counts += f" ({report['deleted_by_platform']} more the platform marks deleted)"
-    if report["dom_count"] is not None:
-        counts += (
-            f" ({report['dom_count']} from the page markup,"
-            f" {report['structured_count']} from structured data; {report['pinned']} pinned)"
-        )
-    line("entries", counts)
-    for note in report.get("provenance") or ():
-        line("fields", note)
-    shown = report["entries"]
-    if shown:
-        click.echo(f"\nfirst {len(shown)} of {report['entries_found']}:")
-    for number, entry in enumerate(shown):
-        flags = "  PINNED" if entry["pinned"] else ""
-        when = entry["published_at"] or (
-            f"minute {entry['match_minute']}'" if entry.get("match_minute") else "-"
-        )
-        click.echo(f"[{number}] {safe_for_log(entry['key'])}  {when}{flags}")
-        click.echo(f"    {safe_for_log(entry['title'], limit=200) or '-'}")
-        if entry["preview"]:
-            click.echo(f"    {safe_for_log(entry['preview'])}")
 
 
 COMMANDS = (inspect,)

@@ -47,7 +47,8 @@ def init(obj: dict) -> None:
 def worker(obj: dict, config_path: Path | None, concurrency: int, tick_seconds: int) -> None:
     """Poll the configured sources with the other workers of this database until SIGTERM."""
     from scheduler.reactor import run
-    from scheduler.worker import check_tick, run_worker
+    from scheduler.timing.ticks import check_tick
+    from scheduler.worker import run_worker
 
     url = _postgres(obj)
     try:
