@@ -22,6 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import psycopg
 import pytest
 
+from bench.common import stop
 from tests.conftest import REPO, tickerwatch
 from tests.pages import jsonld_liveblog
 
@@ -220,14 +221,7 @@ def test_three_workers_poll_once_per_tick_and_survive_sigkills(
         _wait(lambda: time.time() > last_kill + 2 * TICK, 60, "two more ticks")
     finally:
         stopped_at = time.time()
-        for w in everyone:
-            if w.poll() is None:
-                w.send_signal(signal.SIGTERM)
-        for w in everyone:
-            try:
-                w.wait(30)
-            except subprocess.TimeoutExpired:
-                w.kill()
+        stop(everyone, 30)  # SIGTERM all, then kill a straggler
         for log in logs:
             log.close()
         server.close()
@@ -342,14 +336,7 @@ def test_workers_wait_out_a_database_outage_and_commit_nothing_twice(tmp_path, p
     finally:
         admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
         admin.close()
-        for w in workers:
-            if w.poll() is None:
-                w.send_signal(signal.SIGTERM)
-        for w in workers:
-            try:
-                w.wait(30)
-            except subprocess.TimeoutExpired:
-                w.kill()
+        stop(workers, 30)  # SIGTERM all, then kill a straggler
         for log in logs:
             log.close()
         server.close()

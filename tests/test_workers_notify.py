@@ -8,13 +8,12 @@ whichever worker committed the poll and whichever one sent it; a baseline sends 
 from __future__ import annotations
 
 import re
-import signal
-import subprocess
 from collections import Counter
 
 import psycopg
 import pytest
 
+from bench.common import stop
 from tests.conftest import tickerwatch
 from tests.test_notify import Receiver
 from tests.test_workers import RecordingServer, _start, _wait
@@ -55,13 +54,7 @@ def test_two_workers_notify_each_new_entry_once(tmp_path, pg_url):
         wanted = [f"/s{i}.html entry 4" for i in range(SOURCES)]
         _wait(lambda: all(_sent_lines(receiver)[w] for w in wanted), 240, "entry 4 notified")
     finally:
-        for w in workers:
-            w.send_signal(signal.SIGTERM)
-        for w in workers:
-            try:
-                w.wait(30)
-            except subprocess.TimeoutExpired:
-                w.kill()
+        stop(workers, 30)  # SIGTERM all, then kill a straggler
         for log in logs:
             log.close()
         server.close()
