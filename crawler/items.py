@@ -181,7 +181,7 @@ class PollItem:
     # Filled by the pipelines.
     poll_id: int | None = None
     token: str | None = None  # lets the poll engine match the stored item to its request
-    # A PostgreSQL worker's tick (scheduler/worker.py): the poll's transaction commits only if
+    # A PostgreSQL worker's tick (scheduler/workers/): the poll's transaction commits only if
     # no poll of this source committed for this tick or a later one.
     tick: int | None = None
     recorded: RecordedPoll | None = None  # once committed (crawler/store/recording.py)

@@ -1,4 +1,4 @@
-"""What PostgreSQL workers (scheduler/worker.py) read and write on the sources table."""
+"""What PostgreSQL workers (scheduler/workers/) read and write on the sources table."""
 
 from __future__ import annotations
 

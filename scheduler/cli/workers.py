@@ -1,4 +1,4 @@
-"""``init`` and ``worker``: the PostgreSQL deployment of several workers (scheduler/worker.py)."""
+"""``init`` and ``worker``: the PostgreSQL deployment of several workers (scheduler/workers/)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def _postgres(obj: dict) -> str:
 @click.pass_obj
 def init(obj: dict) -> None:
     """Create Tickerwatch's and Procrastinate's tables in a PostgreSQL database."""
-    from scheduler.worker import init_schema
+    from scheduler.workers.app import init_schema
 
     url = _postgres(obj)
     Store(url).close()
@@ -48,7 +48,7 @@ def worker(obj: dict, config_path: Path | None, concurrency: int, tick_seconds: 
     """Poll the configured sources with the other workers of this database until SIGTERM."""
     from scheduler.reactor import run
     from scheduler.timing.ticks import check_tick
-    from scheduler.worker import run_worker
+    from scheduler.workers.run import run_worker
 
     url = _postgres(obj)
     try:

@@ -1,4 +1,4 @@
-"""Ticks for the PostgreSQL workers (scheduler/worker.py): which bucket a source belongs to and
+"""Ticks for the PostgreSQL workers (scheduler/workers/): which bucket a source belongs to and
 whether it is due in a tick, from its interval, backoff and Retry-After. Pure: no I/O."""
 
 from __future__ import annotations

@@ -1,0 +1,31 @@
+"""``tickerwatch worker``: N processes polling the sources on PostgreSQL, through Procrastinate.
+
+PostgreSQL is the only coordinator. Procrastinate (a PostgreSQL job queue) supplies the
+distributed parts, none of them ours:
+
+- ``dispatch`` is a periodic task: every worker runs Procrastinate's periodic deferrer, and
+  the database defers it once per tick (``procrastinate_periodic_defers`` is unique on the
+  task and the tick's timestamp).
+- ``dispatch`` defers one ``poll_bucket(bucket, tick)`` per bucket that holds sources, with
+  ``queueing_lock`` and ``lock`` ``bucket:<n>``: a bucket has at most one waiting and one
+  running job, so two polls of one source never overlap.
+- Workers send heartbeats; ``retry_stalled`` (periodic too) puts the running jobs of a worker
+  whose heartbeat stopped (SIGKILL, a lost machine) back in the queue, and another worker
+  finishes the bucket.
+- A poll's transaction starts with a compare-and-set on ``sources.last_tick``
+  (crawler/store/recording.py): the effect of a poll happens once per tick whichever worker
+  committed it; a second commit for the tick rolls back.
+
+Each worker keeps one long-lived Scrapy engine (scheduler/engine.py) on the asyncio loop that
+also runs the Procrastinate worker (scheduler/reactor.py). The sources file stays the source of
+truth: every worker reads it, syncs it into the database at start and on SIGHUP.
+
+Every worker also drains the notification outbox (scheduler/notify.py) in a thread with its
+own connection; a delivery is claimed by its insert, so each development is sent once per
+target whichever worker committed it and whichever one sends it.
+
+Modules: ``runtime`` (what one worker holds and how it polls a bucket), ``app`` (the
+Procrastinate app and its tasks), ``run`` (the process: start, reconnect, SIGHUP, stop).
+Logs as ``scheduler.workers``. May import ``scheduler.timing``, ``scheduler.config``,
+``scheduler.notify``, ``scheduler.engine`` and ``crawler``; only the CLI imports it.
+"""
