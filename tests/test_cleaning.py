@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from crawler.text.cleaning import clean_fragment, content_hash, normalise_for_hash, strip_controls
-from crawler.text.terminal import safe_for_log
+from crawler.text.terminal import csv_cell, safe_for_log
 from crawler.text.urls import canonical_url
 
 # ARD/tagesschau markup: p.textabsatz, an image block with credit, a "mehr dazu" link.
@@ -224,3 +224,10 @@ def test_canonical_url_drop_fragment():
     assert canonical_url("https://example.org/a#live-1", drop_fragment=True) == (
         "https://example.org/a"
     )
+
+
+def test_csv_cell_keeps_paragraphs_and_drops_escapes():
+    cell = csv_cell("First paragraph.\r\n\r\nSecond \x1b[31mred\x1b[0m\x07 one.")
+    assert cell == "First paragraph.\n\nSecond red\\x07 one."
+    assert csv_cell("=cmd|' /C calc'!A0") == "'=cmd|' /C calc'!A0"
+    assert csv_cell(3) == 3

@@ -79,9 +79,11 @@ _FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def csv_cell(value: object) -> object:
-    """A CSV field for a terminal or a spreadsheet: text as in a log line (no escapes, no line
-    breaks), and a leading ``=``, ``+``, ``-`` or ``@`` quoted with ``'`` so no formula runs."""
+    """A CSV field for a terminal or a spreadsheet: no escapes or other controls, but a body's
+    paragraphs kept as line breaks inside the quoted field (what spreadsheets and ``csv``
+    readers expect, rather than a literal ``\\n``); a leading ``=``, ``+``, ``-`` or ``@`` quoted
+    with ``'`` so no formula runs."""
     if not isinstance(value, str):
         return value
-    text = safe_for_log(value)
+    text = safe_lines(value.replace("\r\n", "\n"))
     return "'" + text if text.startswith(_FORMULA_LEADS) else text
