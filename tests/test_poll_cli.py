@@ -294,10 +294,14 @@ def test_kind_or_site_given_again_reads_an_unchanged_page_anew(server, db_path):
         return rows(db_path, "SELECT status, strategy FROM polls ORDER BY id DESC LIMIT 1")[0]
 
     assert tickerwatch("poll", url, db=db_path).returncode == 0
-    assert tickerwatch("poll", url, db=db_path).returncode == 0
+    again = tickerwatch("poll", url, db=db_path)
+    assert again.returncode == 0 and again.stdout == ""
     assert last_poll()[0] == "not_modified"  # unchanged, read with the same settings
-    assert tickerwatch("poll", url, "--site", "jsonld", db=db_path).returncode == 0
+    assert again.stderr.strip().endswith("/live/again.html: page unchanged"), again.stderr
+    forced = tickerwatch("poll", url, "--site", "jsonld", db=db_path)
+    assert forced.returncode == 0
     assert last_poll() == ("ok", "jsonld")  # read again, the forced way
+    assert "2 entries, none new, edited or removed" in forced.stderr, forced.stderr
     wrong = tickerwatch("poll", url, "--kind", "feed", db=db_path)
     assert wrong.returncode == 1 and last_poll()[0] == "error"
     assert rows(db_path, "SELECT kind FROM sources")[0][0] == "liveblog"

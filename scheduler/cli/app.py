@@ -116,12 +116,29 @@ def poll(
                     failures += 1
                 elif outcome.status == "error":
                     failures += 1  # the report pipeline already logged source, URL and reason
+                elif quiet := _nothing_new(outcome):
+                    click.echo(quiet, err=True)  # stdout stays the developments' stream
         finally:
             await engine.stop()
         return failures
 
     failures = run(poll_all)
     sys.exit(1 if failures else 0)
+
+
+def _nothing_new(item) -> str | None:
+    """The line for a poll that found nothing to report, so a second ``poll`` of an unchanged
+    page does not end in silence; None when the pipeline already printed lines for it."""
+    recorded = item.recorded
+    if recorded is None or recorded.developments or recorded.baseline:
+        return None
+    if item.status == "not_modified":
+        why = "not modified (HTTP 304)" if item.http_status == 304 else "page unchanged"
+    elif item.status == "ok":
+        why = f"{len(item.entries)} entries, none new, edited or removed"
+    else:
+        return None  # suspicious polls have their warning
+    return f"no change: {safe_for_log(recorded.source_name)}: {why}"
 
 
 @main.command()
