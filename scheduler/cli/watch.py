@@ -130,8 +130,8 @@ def status(obj: dict, as_json: bool, tz_name: str) -> None:
     rows = source_status(store)
     store.conn.close()
     if as_json:
-        for row in rows:
-            click.echo(json_line(row))
+        for row in rows:  # each line whole on its own: the database it came from included
+            click.echo(json_line({**row, "database": shown(obj["db"])}))
         return
     click.echo(f"database: {shown(obj['db'])}")
     if not rows:
