@@ -47,12 +47,38 @@ def db_path(tmp_path) -> Path:
     return tmp_path / "tw.db"
 
 
+BACKENDS = ("sqlite", "postgres")
+
+
+def pytest_generate_tests(metafunc) -> None:
+    """Every test that takes ``store`` (or ``store_location``) runs once per backend: on a
+    fresh SQLite file, then on a fresh PostgreSQL database (issue 15: the same storage tests
+    for both). ``@pytest.mark.sqlite_only("why")`` keeps a test to SQLite, its reason given."""
+    if "backend" in metafunc.fixturenames:
+        only = metafunc.definition.get_closest_marker("sqlite_only")
+        assert only is None or only.args, f"{metafunc.definition.name}: sqlite_only(reason)"
+        metafunc.parametrize("backend", BACKENDS[:1] if only else BACKENDS, indirect=True)
+
+
 @pytest.fixture
-def store(db_path):
-    """A real Store on a fresh SQLite file, closed after the test."""
+def backend(request) -> str:
+    """``sqlite`` or ``postgres``: set per test by pytest_generate_tests."""
+    return request.param
+
+
+@pytest.fixture
+def store_location(request, backend, db_path) -> Path | str:
+    """Where this test's database lives: a fresh SQLite file or a fresh PostgreSQL database's
+    URL (what ``--db`` takes, and ``Store``)."""
+    return request.getfixturevalue("pg_url") if backend == "postgres" else db_path
+
+
+@pytest.fixture
+def store(store_location):
+    """A real Store on each backend in turn (pytest_generate_tests), closed after the test."""
     from crawler.store.db import Store
 
-    s = Store(db_path)
+    s = Store(store_location)
     yield s
     s.close()
 
@@ -84,17 +110,6 @@ def pytest_terminal_summary(terminalreporter) -> None:
 
     if TALLY.cases:
         terminalreporter.write_line(TALLY.line())
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def any_store(request, db_path):
-    """A real Store on a fresh SQLite file, then on a fresh PostgreSQL database."""
-    from crawler.store.db import Store
-
-    location = request.getfixturevalue("pg_url") if request.param == "postgres" else db_path
-    s = Store(location)
-    yield s
-    s.close()
 
 
 @pytest.fixture

@@ -64,10 +64,9 @@ def _poll(body: bytes, key: str) -> PollItem:
     return PollItem(source_url=URL, kind="liveblog", strategy="test", entries=[entry], raw=raw)
 
 
-def test_prune_deletes_old_pages_and_keeps_the_rest_readable(any_store, monkeypatch):
+def test_prune_deletes_old_pages_and_keeps_the_rest_readable(store, monkeypatch):
     time_machine = pytest.importorskip("time_machine")
     monkeypatch.setattr(archive, "KEYFRAME_EVERY", 3)  # chains of three: keyframes and deltas
-    store = any_store
     bodies = [
         b"<html><body>" + b"<p>entry %d</p>" % i * (i + 1) + b"</body></html>" for i in range(7)
     ]
@@ -92,9 +91,8 @@ def test_prune_deletes_old_pages_and_keeps_the_rest_readable(any_store, monkeypa
     assert store.conn.execute("SELECT count(*) FROM entries").fetchone()[0] == 7
 
 
-def test_an_unchanged_body_after_a_failed_extraction_points_at_the_same_page(any_store):
+def test_an_unchanged_body_after_a_failed_extraction_points_at_the_same_page(store):
     """A page the extractor fails on is archived once, however often it is polled."""
-    store = any_store
     failed = PollItem(source_url=URL, kind="liveblog", status="error", error="extraction failed")
     for _ in range(3):
         failed.raw = RawPage(b"<html>broken</html>", "h1", URL)

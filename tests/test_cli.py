@@ -1,4 +1,5 @@
-"""The reading commands in process through click's CliRunner, against a real SQLite file.
+"""The reading commands in process through click's CliRunner, against a real SQLite file and a
+real PostgreSQL database.
 
 No engine and no reactor: these commands only read the database, so they need no child
 process (tests/test_poll_cli.py runs ``poll`` and the README commands as a user would).
@@ -30,13 +31,14 @@ def _entry(key: str, title: str, body: str) -> EntryItem:
 
 
 @pytest.fixture
-def polled(store, db_path):
-    """A database with one source, polled twice: two new entries, then one edited."""
+def polled(store, store_location):
+    """A database with one source, polled twice: two new entries, then one edited (on each
+    backend: the reading commands take a PostgreSQL URL as ``--db`` as they take a file)."""
     item = dict(source_url=URL, kind="liveblog", source_name="live", strategy="test")
     record_poll(store, PollItem(**item, body_hash="1", entries=[_entry("a", "Eins", "erst")]))
     entries = [_entry("a", "Eins", "dann"), _entry("b", "Zwei", "neu")]
     record_poll(store, PollItem(**item, body_hash="2", entries=entries))
-    return db_path
+    return store_location
 
 
 def invoke(*args: str):

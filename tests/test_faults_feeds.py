@@ -8,7 +8,6 @@ import pytest
 
 from crawler.feeds.parse import parse_feed
 from crawler.items import PollItem
-from crawler.store.db import Store
 from crawler.store.recording import record_poll
 from crawler.text.cleaning import content_hash
 from tests.faultkit import canary, compare, fault_env, faults, last_poll, poll, record, rows
@@ -131,9 +130,8 @@ def unstable_feed(n: int) -> bytes:
     ).encode()
 
 
-def test_unstable_items_keep_stable_keys_over_100_polls(tmp_path):
-    """In process: parse_feed + record_poll on a real SQLite file, 100 polls with changing bodies."""
-    store = Store(tmp_path / "feed.db")
+def test_unstable_items_keep_stable_keys_over_100_polls(store):
+    """In process: parse_feed + record_poll on each backend, 100 polls with changing bodies."""
     url = "http://127.0.0.1/unstable.xml"
     counts = []
     for n in range(100):
@@ -146,7 +144,6 @@ def test_unstable_items_keep_stable_keys_over_100_polls(tmp_path):
         assert recorded.status == "ok"
         assert n == 0 or not [d for d in recorded.developments if d.event == "new"], n
         counts.append(store.conn.execute("SELECT count(*) FROM entries").fetchone()[0])
-    store.close()
     record("feed: 100 polls of unstable items")
     assert set(counts) == {counts[0]} and counts[0] == 7  # the duplicate GUID collapses to one
 

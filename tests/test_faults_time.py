@@ -21,7 +21,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from crawler.store.db import Store
 from crawler.store.recording import record_poll
 from scheduler.daemon.service import JOB_DEFAULTS
 from scheduler.timing.clock import ClockWatch, keep_pace, wall_offset
@@ -132,22 +131,18 @@ def test_clock_watch_sees_jumps_not_drift():
 
 
 @pytest.mark.parametrize("start", [SPRING, AUTUMN], ids=["spring", "autumn"])
-def test_stored_times_are_utc_through_a_dst_night(berlin, db_path, start):
-    store = Store(db_path)
-    try:
-        with time_machine.travel(start, tick=False) as traveller:
-            for i in range(3):
-                record_poll(store, page(i))
-                traveller.shift(timedelta(seconds=2))  # across the local-time switch
-        stamps = [
-            value
-            for (value,) in store.conn.execute(
-                "SELECT finished_at FROM polls UNION ALL SELECT first_seen_at FROM entries "
-                "UNION ALL SELECT seen_at FROM revisions UNION ALL SELECT created_at FROM events"
-            )
-        ]
-    finally:
-        store.close()
+def test_stored_times_are_utc_through_a_dst_night(berlin, store, start):
+    with time_machine.travel(start, tick=False) as traveller:
+        for i in range(3):
+            record_poll(store, page(i))
+            traveller.shift(timedelta(seconds=2))  # across the local-time switch
+    stamps = [
+        value
+        for (value,) in store.conn.execute(
+            "SELECT finished_at FROM polls UNION ALL SELECT first_seen_at FROM entries "
+            "UNION ALL SELECT seen_at FROM revisions UNION ALL SELECT created_at FROM events"
+        )
+    ]
     assert stamps and all(s.endswith("+00:00") for s in stamps)
     parsed = sorted({datetime.fromisoformat(s) for s in stamps})
     assert parsed[0] == start.replace(microsecond=0) and parsed[-1] - parsed[0] == timedelta(

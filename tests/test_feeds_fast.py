@@ -233,10 +233,9 @@ def _poll(store: Store, body: bytes, url: str, *, fast: bool, n: int) -> list[di
 
 
 @pytest.mark.parametrize(("name", "body", "url", "ctype"), ACCEPTED, ids=[c[0] for c in ACCEPTED])
-def test_database_from_feedparser_sees_no_false_changes(tmp_path, name, body, url, ctype):
+def test_database_from_feedparser_sees_no_false_changes(store, name, body, url, ctype):
     """The raw_hash definition differs between the paths: each item is re-cleaned once when the
     fast path takes over, and its content hash (the only thing an edit is judged by) is equal."""
-    store = Store(tmp_path / "feed.db")
     first = _poll(store, body, url, fast=False, n=0)
     assert all(d.event == "new" for d in first)
     bodies = store.conn.execute(
@@ -248,11 +247,9 @@ def test_database_from_feedparser_sees_no_false_changes(tmp_path, name, body, ur
         store.conn.execute("SELECT key, body, content_hash FROM entries ORDER BY key").fetchall()
         == bodies
     )
-    store.close()
 
 
-def test_skipped_item_is_completed_when_the_stored_state_moved(tmp_path):
-    store = Store(tmp_path / "feed.db")
+def test_skipped_item_is_completed_when_the_stored_state_moved(store):
     body = rss(RSS_ITEMS[:4])
     _poll(store, body, URL, fast=True, n=0)
     snapshot = store.raw_hashes(URL)
@@ -265,7 +262,6 @@ def test_skipped_item_is_completed_when_the_stored_state_moved(tmp_path):
     assert all(e.body for e in item.entries if e.key != "c") and item.entries[2].body is not None
     assert record_poll(store, item).developments == []
     assert store.conn.execute("SELECT count(*) FROM entries WHERE body = ''").fetchone()[0] == 0
-    store.close()
 
 
 def test_plain_url_shortcut_is_what_urljoin_returns():

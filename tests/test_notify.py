@@ -179,17 +179,17 @@ def test_two_notifiers_on_one_postgres_outbox_send_once(pg_url):
         store.close()
 
 
-def test_a_delivery_is_claimed_once_across_connections(any_store):
+def test_a_delivery_is_claimed_once_across_connections(store):
     from crawler.store.db import Store
     from crawler.store.outbox import begin_delivery, end_delivery
 
-    poll(any_store, "a")
-    other = Store(any_store.path)
+    poll(store, "a")
+    other = Store(store.path)
     try:
-        poll_id = any_store.conn.execute("SELECT max(id) FROM polls").fetchone()[0]
-        assert begin_delivery(any_store, poll_id, "t://y")
+        poll_id = store.conn.execute("SELECT max(id) FROM polls").fetchone()[0]
+        assert begin_delivery(store, poll_id, "t://y")
         assert not begin_delivery(other, poll_id, "t://y")  # claimed: never two senders
-        end_delivery(any_store, poll_id, "t://y", sent=False)
+        end_delivery(store, poll_id, "t://y", sent=False)
         assert begin_delivery(other, poll_id, "t://y")  # refused: free to claim again
     finally:
         other.close()

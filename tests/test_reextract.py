@@ -98,7 +98,7 @@ def test_reextract_refuses_what_it_cannot_read(server, db_path):
     assert feed.returncode != 0 and "re-extraction reads liveblog pages" in feed.stderr
 
 
-def test_reextract_in_process_on_both_backends(any_store):
+def test_reextract_in_process_on_both_backends(store):
     """The same reconciliation on SQLite and PostgreSQL: a poll that stored wrong titles and
     missed entries (as a broken extractor would), corrected from the archived pages."""
     from crawler.items import EntryItem, PollItem, RawPage
@@ -112,7 +112,7 @@ def test_reextract_in_process_on_both_backends(any_store):
         body = liveblog_page(news[:n]).encode()
         wrong = EntryItem(key="e0", title="Kaputt", body="?", raw_hash="r", content_hash="c")
         record_poll(
-            any_store,
+            store,
             PollItem(
                 source_url=url,
                 kind="liveblog",
@@ -122,12 +122,12 @@ def test_reextract_in_process_on_both_backends(any_store):
                 raw=RawPage(body, f"h{n}", url, "utf-8", "text/html"),
             ),
         )
-    conn = any_store.conn
+    conn = store.conn
     events = conn.execute("SELECT count(*) FROM events").fetchone()[0]
-    dry = reextract(any_store, "t", dry_run=True)
+    dry = reextract(store, "t", dry_run=True)
     assert (dry.pages, dry.added, dry.corrected) == (2, 2, 1)
     assert conn.execute("SELECT count(*) FROM entries").fetchone()[0] == 1
-    plan = reextract(any_store, "t")
+    plan = reextract(store, "t")
     assert sorted((c.action, c.entry.key) for c in plan.corrections) == [
         ("add", "e1"),
         ("add", "e2"),
@@ -141,5 +141,5 @@ def test_reextract_in_process_on_both_backends(any_store):
     assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == events
     marked = conn.execute("SELECT count(*) FROM revisions WHERE reextracted = 1").fetchone()[0]
     assert marked == 3
-    again = reextract(any_store, "t")
+    again = reextract(store, "t")
     assert (again.added, again.corrected) == (0, 0)

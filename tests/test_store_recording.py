@@ -33,12 +33,6 @@ def item(key, text, minute, position=0):
     )
 
 
-@pytest.fixture
-def store(any_store):
-    """Each test of this file on SQLite and on PostgreSQL (conftest.py)."""
-    return any_store
-
-
 def test_new_changed_revisions_and_fts(store):
     first = record_poll(store, poll(item("a", "Kiew meldet Angriffe", 1, 1), item("b", "x", 2, 0)))
     assert [d.event for d in first.developments] == ["new", "new"]

@@ -2,6 +2,8 @@
 
 import sqlite3
 
+import pytest
+
 from crawler.store.db import Store
 from crawler.store.schema import SCHEMA_VERSION
 
@@ -10,6 +12,7 @@ def _columns(store, table):
     return [row[1] for row in store.conn.execute(f"PRAGMA table_info({table})")]
 
 
+@pytest.mark.sqlite_only("compares this SQLite store with a PostgreSQL database of its own")
 def test_postgres_has_the_same_tables_and_columns(store, pg_url):
     """The schema contract holds on both backends: every table with the same columns."""
     from crawler.store.postgres.schema import TABLES
@@ -23,6 +26,7 @@ def test_postgres_has_the_same_tables_and_columns(store, pg_url):
         postgres.close()
 
 
+@pytest.mark.sqlite_only("sqlite-utils' view of the tables, WAL and PRAGMA user_version")
 def test_schema_contract(store):
     tables = set(store.db.table_names())
     assert {"sources", "entries", "revisions", "polls", "events", "entries_fts"} <= tables
@@ -59,6 +63,7 @@ def test_opening_an_older_database_migrates_it(tmp_path):
     store.close()
 
 
+@pytest.mark.sqlite_only("SQLite's FTS5 table and its triggers (PostgreSQL has an index)")
 def test_fts_index_is_only_touched_by_title_or_body_changes(store):
     trigger = store.conn.execute(
         "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'entries_au'"
