@@ -14,7 +14,7 @@ from typing import Any
 import psycopg
 from psycopg.pq import TransactionStatus
 
-from crawler.store.postgres.dialect import translate
+from crawler.store.postgres.dialect import answer_like_sqlite, translate
 
 CONNECT_TIMEOUT = 10
 
@@ -59,12 +59,14 @@ class PgConnection:
         self.raw = self._connect()
 
     def _connect(self) -> psycopg.Connection:
-        return psycopg.connect(
+        conn = psycopg.connect(
             self.url,
             autocommit=True,
             cursor_factory=psycopg.ClientCursor,
             connect_timeout=CONNECT_TIMEOUT,
         )
+        answer_like_sqlite(conn)
+        return conn
 
     def _cursor(self) -> psycopg.Cursor:
         if self.raw.broken or self.raw.closed:

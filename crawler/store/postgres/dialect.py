@@ -12,6 +12,11 @@ statement, each one is rewritten once (cached) on its way to PostgreSQL:
   text-search match on the expression index ``entries_fts`` (schema.py);
 - ``PRAGMA table_info(t)`` becomes a query of ``information_schema.columns``;
 - an ``INSERT`` into a table with an ``id`` gets ``RETURNING id`` (``cursor.lastrowid``).
+
+Values come back as ``sqlite3`` returns them (:func:`answer_like_sqlite`): SQLite has no
+decimal and no boolean type, so PostgreSQL's ``numeric`` (``sum`` of a ``bigint`` column) is
+an ``int`` or a ``float``, and a ``boolean`` (``a = b``, ``EXISTS``) is ``1`` or ``0``; else a
+``Decimal`` reached ``--json`` as a string and a ``bool`` as ``true``.
 """
 
 from __future__ import annotations
@@ -29,6 +34,23 @@ _INSERT = re.compile(r"^\s*INSERT\s+(OR\s+REPLACE\s+)?INTO\s+(\w+)\s*\(([^)]*)\)
 # Tables whose key is not ``id``: their conflict target for INSERT OR REPLACE.
 _KEYS = {"deliveries": ("poll_id", "target")}
 _WITHOUT_ID = set(_KEYS)
+
+
+def answer_like_sqlite(conn) -> None:
+    """Register on a psycopg connection the loaders that return SQLite's value types."""
+    from psycopg.adapt import Loader
+
+    class Numeric(Loader):
+        def load(self, data) -> int | float:
+            text = bytes(data)
+            return int(text) if text.lstrip(b"-").isdigit() else float(text)
+
+    class Boolean(Loader):
+        def load(self, data) -> int:
+            return int(bytes(data) == b"t")
+
+    conn.adapters.register_loader("numeric", Numeric)
+    conn.adapters.register_loader("bool", Boolean)
 
 
 @dataclass(frozen=True)
