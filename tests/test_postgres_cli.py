@@ -90,7 +90,7 @@ def test_every_reading_command_answers_as_on_sqlite(server, pg_url, tmp_path):
         on_postgres = invoke("--db", pg_url, *command)
         on_sqlite = invoke("--db", str(snapshot), *command)
         assert on_postgres.exit_code == 0, (command, on_postgres.output)
-        assert on_postgres.output == on_sqlite.output, command
+        assert on_postgres.output == on_sqlite.output.replace(str(snapshot), pg_url), command
         assert on_postgres.output.strip(), command
     events = [json.loads(line) for line in invoke("--db", pg_url, *READS[5]).output.splitlines()]
     assert [(e["event"], e.get("key")) for e in events] == [
