@@ -122,6 +122,7 @@ def test_check_config_command(tmp_path):
     path.write_text(GOOD)
     result = tickerwatch("check-config", "--config", str(path))
     assert result.returncode == 0 and "2 sources" in result.stdout
+    assert "every 30 s)" in result.stdout  # as status says an interval, not "30s"
     path.write_text(GOOD.replace('every = "30s"', 'every = "fast"'))
     result = tickerwatch("check-config", "--config", str(path))
     assert result.returncode == 2 and f"{path}:18: every: not a duration" in result.stderr

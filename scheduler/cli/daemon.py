@@ -75,9 +75,12 @@ def check_config(config_path: Path | None) -> None:
 
 
 def _pacing(source) -> str:
+    """Intervals as ``status`` shows them (``30 s``, ``30 min``), not raw seconds."""
+    from scheduler.timing.adaptive import span
+
     if source.adaptive:
-        return f"adaptive {source.min_every:g}s-{source.max_every:g}s"
-    return f"every {source.every:g}s"
+        return f"adaptive, {span(source.min_every)} to {span(source.max_every)}"
+    return f"every {span(source.every)}"
 
 
 @click.command()
