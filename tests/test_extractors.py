@@ -301,3 +301,40 @@ def test_the_adapter_that_claimed_a_url_keeps_it_while_its_markup_is_there() -> 
     assert ex._choose(Page(both, url), None)[0].name == "reach"
     assert ex._choose(Page(express, url), None)[0].name == "express"  # reach markup gone
     assert ex._choose(Page(both, url), None)[0].name == "express"
+
+
+def test_liveblog_updates_given_as_references_into_a_graph_are_read():
+    """Yoast-style JSON-LD: the posting lists ``{"@id": …}`` references and the updates are
+    described as their own nodes of the ``@graph`` (or another block); a reference to nothing
+    described is no entry."""
+    posts = [
+        {
+            "@type": "BlogPosting",
+            "@id": f"https://example.org/live#post-{n}",
+            "headline": f"Meldung {n}",
+            "articleBody": f"Text der Meldung {n} mit genug Worten für einen Eintrag.",
+            "datePublished": f"2026-11-30T0{n}:00:00+01:00",
+        }
+        for n in (3, 2, 1)
+    ]
+    posting = {
+        "@type": "LiveBlogPosting",
+        "@id": "https://example.org/live#liveblog",
+        "headline": "Liveblog: Wetter",
+        "liveBlogUpdate": [{"@id": p["@id"]} for p in posts] + [{"@id": "#nowhere"}],
+    }
+    graph = {"@context": "https://schema.org", "@graph": [posting, *posts[:2]]}
+    elsewhere = {"@context": "https://schema.org", **posts[2]}
+    html = (
+        "<html><head><title>Liveblog: Wetter</title>"
+        f'<script type="application/ld+json">{json.dumps(graph)}</script>'
+        f'<script type="application/ld+json">{json.dumps(elsewhere)}</script>'
+        "</head><body><h1>Liveblog: Wetter</h1></body></html>"
+    ).encode()
+    result = extract_liveblog(html, "https://example.org/live")
+    assert [(e.key, e.title) for e in result.entries] == [
+        ("post-3", "Meldung 3"),
+        ("post-2", "Meldung 2"),
+        ("post-1", "Meldung 1"),
+    ], result.chosen_because
+    assert result.entries[0].published_at == "2026-11-30T02:00:00+00:00"

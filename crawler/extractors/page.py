@@ -154,6 +154,17 @@ class Page:
             _flatten_ld(data, out)
         return out
 
+    @cached_property
+    def ld_nodes(self) -> dict[str, dict]:
+        """The JSON-LD objects that describe something, by their ``@id``: what a bare
+        reference such as ``{"@id": "#post-3"}`` in a ``liveBlogUpdate`` list points at."""
+        nodes: dict[str, dict] = {}
+        for obj in self.ld_objects:
+            ident = obj.get("@id")
+            if isinstance(ident, str) and ident and not obj.keys() <= {"@id", "@type", "@context"}:
+                nodes.setdefault(ident, obj)
+        return nodes
+
     def _raw_script_size(self, script: Any) -> int:
         """The length of a script element's content in the raw page (lxml lost the text)."""
         line = script.sourceline or 0

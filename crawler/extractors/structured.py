@@ -57,7 +57,9 @@ class StructuredExtractor:
             if "LiveBlogPosting" not in types:
                 continue
             out.is_liveblog = True
-            out.entries.extend(_from_ld_memo(item, zone, level) for item in _updates_of(obj))
+            out.entries.extend(
+                _from_ld_memo(item, zone, level) for item in _updates_of(obj, page.ld_nodes)
+            )
         if out.entries:
             out.kind = "jsonld"
             return out
@@ -75,7 +77,7 @@ class StructuredExtractor:
         out: list[dict] = []
         for obj in page.ld_objects:
             if "LiveBlogPosting" in ld_types(obj):
-                out.extend(_updates_of(obj))
+                out.extend(_updates_of(obj, page.ld_nodes))
         return out
 
     def page_level(self, page: Page) -> PageLevel:
@@ -115,12 +117,20 @@ class PageLevel:
     modified: str = ""
 
 
-def _updates_of(obj: dict) -> list[dict]:
+def _updates_of(obj: dict, nodes: dict[str, dict]) -> list[dict]:
+    """The posting's updates, a bare reference (``{"@id": "#post-3"}``) replaced by the node
+    it names elsewhere on the page (an ``@graph`` or another block); one that names nothing
+    described is no entry."""
     updates = obj.get("liveBlogUpdate") or []
     if isinstance(updates, dict):
         updates = [updates]
-    # ``{"@id": "#lb"}`` only points at a node described elsewhere: no entry of its own.
-    return [item for item in updates if isinstance(item, dict) and not item.keys() <= _REFERENCE]
+    out = []
+    for item in updates:
+        if isinstance(item, dict) and item.keys() <= _REFERENCE:
+            item = nodes.get(_as_str(item.get("@id")))
+        if isinstance(item, dict) and not item.keys() <= _REFERENCE:
+            out.append(item)
+    return out
 
 
 _REFERENCE = frozenset(("@id", "@type", "@context"))
