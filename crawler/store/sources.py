@@ -11,13 +11,14 @@ def set_next_due(store: Store, url: str, when: str | None) -> None:
 
 
 def unschedule_others(store: Store, urls: list[str]) -> None:
-    """Sources the daemon does not poll (any more) have no next due time."""
-    marks = ",".join("?" * len(urls))
-    store.conn.execute(
-        f"UPDATE sources SET next_due_at = NULL WHERE next_due_at IS NOT NULL "
-        f"AND url NOT IN ({marks})",
-        urls,
-    )
+    """Sources the daemon does not poll (any more) have no next due time.
+
+    No URL left (every source removed from the config): no ``NOT IN ()``, which SQLite
+    accepts and PostgreSQL refuses."""
+    sql = "UPDATE sources SET next_due_at = NULL WHERE next_due_at IS NOT NULL"
+    if urls:
+        sql += f" AND url NOT IN ({','.join('?' * len(urls))})"
+    store.conn.execute(sql, urls)
 
 
 def register_member(store: Store, url: str, name: str, series: str) -> bool:
