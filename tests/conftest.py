@@ -83,6 +83,17 @@ def store(store_location):
     s.close()
 
 
+def query(location: Path | str, sql: str, *params) -> list[tuple]:
+    """A test's look into a database on either backend, as the store reads it (no migration)."""
+    from crawler.store.db import Store
+
+    store = Store(location, readonly=True)
+    try:
+        return [tuple(row) for row in store.conn.execute(sql, params).fetchall()]
+    finally:
+        store.close()
+
+
 def tickerwatch(
     *args: str, db: Path | None = None, timeout: float = 120
 ) -> subprocess.CompletedProcess:

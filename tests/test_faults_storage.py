@@ -30,7 +30,10 @@ from tests.daemon_process import DaemonProcess, liveblog_page
 from tests.faultkit import fault_env, faults, poll, record, rows
 from tests.killdriver import expected, page
 
-pytestmark = pytest.mark.faults
+pytestmark = [
+    pytest.mark.faults,
+    pytest.mark.sqlite_only("SQLite's own knobs, its WAL and its write lock, a file on a tmpfs"),
+]
 __all__ = ["fault_env", "faults"]
 HTML = {"Content-Type": "text/html; charset=utf-8"}
 

@@ -1,14 +1,16 @@
-"""``tickerwatch sources`` and ``forget``, on a database filled by real polls on 127.0.0.1."""
+"""``tickerwatch sources`` and ``forget``, on a database filled by real polls on 127.0.0.1: a
+SQLite file and a PostgreSQL database (conftest.py's ``store_location``)."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
 
 from click.testing import CliRunner
 
+from crawler.store.db import Store
+from crawler.store.queries import list_entries
 from scheduler.cli.app import main
-from tests.conftest import tickerwatch
+from tests.conftest import query, tickerwatch
 from tests.pages import jsonld_liveblog
 
 TABLES = ("sources", "entries", "revisions", "polls", "events")
@@ -22,21 +24,20 @@ def posts(*ids: int, extra: str = "") -> list[dict]:
 
 
 def counts(db) -> dict[str, int]:
-    with sqlite3.connect(db) as conn:
-        return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
+    return {t: query(db, f"SELECT count(*) FROM {t}")[0][0] for t in TABLES}
 
 
 def test_sources_lists_config_membership_and_forget_drops_only_the_unconfigured(
-    server, db_path, tmp_path
+    server, store_location, tmp_path
 ):
     kept = server.set("/kept.html", jsonld_liveblog(posts(1, 2)))
     typo = server.set("/typo.html", jsonld_liveblog(posts(1, 2, 3)))
-    assert tickerwatch("poll", kept, typo, db=db_path).returncode == 0
+    assert tickerwatch("poll", kept, typo, db=store_location).returncode == 0
     server.set("/typo.html", jsonld_liveblog(posts(2, 3, 4, extra=" (korrigiert)")))
-    assert tickerwatch("poll", typo, db=db_path).returncode == 0
+    assert tickerwatch("poll", typo, db=store_location).returncode == 0
     config = tmp_path / "sources.toml"
     config.write_text(f'[[source]]\nname = "kept"\nurl = "{kept}"\n')
-    base = ["--db", str(db_path)]
+    base = ["--db", str(store_location)]
     listing = CliRunner().invoke(main, [*base, "sources", "--config", str(config), "--json"])
     rows = {r["url"]: r for r in map(json.loads, listing.output.splitlines())}
     assert rows[kept]["in_config"] == "yes" and rows[typo]["in_config"] == "no"
@@ -57,20 +58,22 @@ def test_sources_lists_config_membership_and_forget_drops_only_the_unconfigured(
     assert refused.exit_code == 1 and (
         f"remove it first: tickerwatch remove kept --config {config}" in refused.output
     )
-    before = counts(db_path)
+    before = counts(store_location)
     name = rows[typo]["name"]
     declined = CliRunner().invoke(
         main, [*base, "forget", name, "--config", str(config)], input="n\n"
     )
-    assert declined.exit_code == 1 and counts(db_path) == before
+    assert declined.exit_code == 1 and counts(store_location) == before
 
     done = CliRunner().invoke(main, [*base, "forget", name, "--config", str(config), "--yes"])
     assert done.exit_code == 0, done.output
     assert "4 entries, 6 revisions, 2 polls, 6 events" in done.output
-    after = counts(db_path)
+    after = counts(store_location)
     assert after == {"sources": 1, "entries": 2, "revisions": 2, "polls": 1, "events": 2}
-    with sqlite3.connect(db_path) as conn:
-        hits = conn.execute("SELECT count(*) FROM entries_fts WHERE entries_fts MATCH 'Kiew'")
-        assert hits.fetchone()[0] == 2  # the forgotten source's text left the index too
+    store = Store(store_location, readonly=True)
+    try:  # the forgotten source's text left the full-text index too
+        assert len(list_entries(store, search="Kiew")) == 2
+    finally:
+        store.close()
     again = CliRunner().invoke(main, [*base, "forget", name, "--yes"])
     assert again.exit_code == 1 and "no source named" in again.output

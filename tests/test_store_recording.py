@@ -175,3 +175,18 @@ def test_a_poll_commits_once_per_tick(store):
     late.tick = 8
     assert [d.key for d in record_poll(store, late).developments] == ["b"]
     assert store.conn.execute("SELECT last_tick FROM sources").fetchone()[0] == 8
+
+
+def test_a_suspicious_episode_is_reported_once_and_its_recovery(store):
+    """The health bookkeeping reads the last ok/suspicious poll back (Store.health_state): one
+    "started" per episode, errors in between change nothing, then one "recovered"."""
+    full = [item(k, f"text {k}", n, n) for n, k in enumerate("abcdef")]
+    record_poll(store, poll(*full))
+    episodes = [record_poll(store, poll()).episode]  # the page suddenly shows nothing
+    record_poll(store, PollItem(source_url=URL, kind="liveblog", status="error", error="HTTP 502"))
+    episodes += [record_poll(store, poll()).episode, record_poll(store, poll(*full)).episode]
+    assert episodes == ["started", "continues", "recovered"]
+    statuses = [r[0] for r in store.conn.execute("SELECT status FROM polls ORDER BY id")]
+    assert statuses == ["ok", "suspicious", "error", "suspicious", "ok"]
+    live = store.conn.execute("SELECT count(*) FROM entries WHERE removed_at IS NULL")
+    assert live.fetchone()[0] == len(full)  # nothing removed while the page looked broken
