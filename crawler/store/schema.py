@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 
 import sqlite_utils
 
@@ -193,26 +194,50 @@ _V9 = """
 ALTER TABLE sources ADD COLUMN last_tick INTEGER
 """
 
-MIGRATIONS: list[str | list[str]] = [_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9]
+# A migration is a script (split at ";"), a list of statements, or a Python step.
+Migration = str | list[str] | Callable[[sqlite3.Connection], None]
+MIGRATIONS: list[Migration] = [_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9]
+
+# PostgreSQL runs these same migrations, translated statement by statement
+# (crawler/store/postgres/ddl.py); a new migration needs nothing here in the common case.
+# The exceptions, each next to the migration it concerns:
+# - POSTGRES_TYPES: an INTEGER column whose values can pass 2**31 (bytes, ticks, epoch times)
+#   is BIGINT there (SQLite's INTEGER is 64 bits, PostgreSQL's 32). Keys and references are
+#   BIGINT without a line here.
+# - POSTGRES_MIGRATIONS: migration number -> the PostgreSQL statements that replace its
+#   translation, for a Python step or a statement with no PostgreSQL form (a trigger that is
+#   not FTS bookkeeping, an FTS5 table other than entries_fts, SQLite-only functions).
+POSTGRES_TYPES: dict[tuple[str, str], str] = {
+    ("pages", "size"): "BIGINT",  # v6
+    ("sources", "last_tick"): "BIGINT",  # v9
+}
+POSTGRES_MIGRATIONS: dict[int, list[str]] = {}
 
 
-def migrate(db: sqlite_utils.Database) -> int:
-    """Bring the database up to SCHEMA_VERSION; each step commits with its version number."""
+def statements(script: str | list[str]) -> list[str]:
+    """A migration's statements: a list as it stands (triggers hold semicolons), else split."""
+    return [s for s in (script if isinstance(script, list) else script.split(";")) if s.strip()]
+
+
+def migrate(db: sqlite_utils.Database, migrations: list[Migration] = MIGRATIONS) -> int:
+    """Bring the database up to the last migration; each step commits with its version number."""
     conn: sqlite3.Connection = db.conn
     version = conn.execute("PRAGMA user_version").fetchone()[0]
-    if version > SCHEMA_VERSION:
+    if version > len(migrations):
         raise RuntimeError(
-            f"database schema version {version} is newer than this tickerwatch ({SCHEMA_VERSION})"
+            f"database schema version {version} is newer than this tickerwatch ({len(migrations)})"
         )
-    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+    for number, script in enumerate(migrations[version:], start=version + 1):
         conn.execute("BEGIN IMMEDIATE")
         try:
-            statements = script if isinstance(script, list) else script.split(";")
-            for statement in filter(str.strip, statements):
-                conn.execute(statement)
+            if callable(script):
+                script(conn)
+            else:
+                for statement in statements(script):
+                    conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {number}")
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-    return SCHEMA_VERSION
+    return len(migrations)
