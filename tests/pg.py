@@ -3,7 +3,8 @@
 Tests that need PostgreSQL take the ``pg_url`` fixture (conftest.py): it creates
 ``tickerwatch_test_<random>``, yields its URL and drops it afterwards. Without a reachable
 server the test skips, unless ``TICKERWATCH_REQUIRE_PG`` is set (``.ci/run`` sets it): then
-it fails, so CI cannot pass with the PostgreSQL tests silently skipped.
+it fails, so CI cannot pass with the PostgreSQL tests silently skipped. Below, what the
+schema tests (test_postgres_schema.py, test_postgres_ddl.py) read of a database.
 """
 
 from __future__ import annotations
@@ -11,8 +12,12 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 SERVER = os.environ.get("TICKERWATCH_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
 
@@ -55,3 +60,94 @@ def fresh_database() -> Iterator[str]:
     finally:
         with _admin() as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# SQLite's declared type -> PostgreSQL's data_type for it (BIGINT: keys, references, wide).
+TYPES = {
+    "INTEGER": ("integer", "bigint"),
+    "TEXT": ("text",),
+    "REAL": ("double precision",),
+    "BLOB": ("bytea",),
+}
+
+
+def connect(url):
+    import psycopg
+
+    return psycopg.connect(url, autocommit=True)
+
+
+def snapshot(conn) -> dict[str, list[tuple]]:
+    """What makes two schemas the same: columns and types, constraints, indexes."""
+    columns = """SELECT table_name, ordinal_position, column_name, data_type, is_nullable,
+      column_default, is_identity, identity_generation FROM information_schema.columns
+      WHERE table_schema = current_schema() ORDER BY 1, 2"""
+    constraints = """SELECT conrelid::regclass::text, conname, contype, pg_get_constraintdef(oid)
+      FROM pg_constraint WHERE connamespace = current_schema()::regnamespace ORDER BY 1, 2"""
+    indexes = """SELECT tablename, indexname, indexdef FROM pg_indexes
+      WHERE schemaname = current_schema() ORDER BY 1, 2"""
+    return {
+        name: conn.execute(sql).fetchall()
+        for name, sql in (("columns", columns), ("constraints", constraints), ("indexes", indexes))
+    }
+
+
+def references(conn) -> set[str]:
+    """Every foreign key as ``table.FOREIGN KEY (column) REFERENCES other(id)``."""
+    sql = """SELECT conrelid::regclass::text || '.' || pg_get_constraintdef(oid)
+      FROM pg_constraint WHERE contype = 'f'"""
+    return {row[0] for row in conn.execute(sql)}
+
+
+def assert_same_columns(sqlite: sqlite_utils.Database, conn, tables: list[str]) -> None:
+    """Column by column as SQLite's PRAGMA table_info: name, order, type, NOT NULL, default,
+    key."""
+    for table in tables:
+        columns = conn.execute(
+            """SELECT column_name, data_type, is_nullable = 'NO', column_default,
+              is_identity = 'YES' FROM information_schema.columns
+              WHERE table_schema = current_schema() AND table_name = %s
+              ORDER BY ordinal_position""",
+            (table,),
+        ).fetchall()
+        info = sqlite.execute(f"PRAGMA table_info({table})").fetchall()
+        assert [c[0] for c in columns] == [row[1] for row in info], table
+        rowid = [row[1] for row in info if row[5]] if sum(row[5] > 0 for row in info) == 1 else []
+        for (name, kind, notnull, default, identity), row in zip(columns, info, strict=True):
+            _, _, declared, sqlite_notnull, sqlite_default, pk = row
+            assert kind in TYPES[declared], (table, name, kind)
+            assert identity == (declared == "INTEGER" and name in rowid), (table, name)
+            assert notnull == bool(sqlite_notnull or pk), (table, name)
+            assert default == (None if identity else sqlite_default), (table, name)
+
+
+def write_rows(conn, version: int) -> dict[str, list[tuple]]:
+    """Rows in the tables of schema ``version`` (ids by the identities); what they read as."""
+    conn.execute("INSERT INTO sources (name, url, kind, created_at) VALUES ('s', 'u', 'feed', 't')")
+    conn.execute(
+        "INSERT INTO entries (source_id, key, title, body, first_seen_at, last_seen_at) "
+        "VALUES (1, 'k1', 'Waffenruhe', 'verkündet', 't', 't'), (1, 'k2', 'Anpfiff', '', 't', 't')"
+    )
+    conn.execute("INSERT INTO polls (source_id, finished_at, status) VALUES (1, 't', 'ok')")
+    conn.execute(
+        "INSERT INTO revisions (entry_id, revision, title, seen_at, poll_id) "
+        "VALUES (1, 1, 'Waffenruhe', 't', 1)"
+    )
+    conn.execute(
+        "INSERT INTO events (poll_id, source_id, entry_id, event, revision, created_at) "
+        "VALUES (1, 1, 1, 'new', 1, 't')"
+    )
+    if version >= 4:
+        conn.execute("INSERT INTO deliveries VALUES (1, 'x', 'sent', 't')")
+    return read_rows(conn)
+
+
+def read_rows(conn) -> dict[str, list[tuple]]:
+    queries = {
+        "sources": "SELECT id, name, url, kind, created_at FROM sources ORDER BY id",
+        "entries": "SELECT id, source_id, key, title, body FROM entries ORDER BY id",
+        "polls": "SELECT id, source_id, finished_at, status FROM polls ORDER BY id",
+        "revisions": "SELECT id, entry_id, revision, title, poll_id FROM revisions ORDER BY id",
+        "events": "SELECT id, poll_id, entry_id, event FROM events ORDER BY id",
+    }
+    return {table: conn.execute(sql).fetchall() for table, sql in queries.items()}

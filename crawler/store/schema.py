@@ -202,14 +202,15 @@ MIGRATIONS: list[Migration] = [_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9]
 # (crawler/store/postgres/ddl.py); a new migration needs nothing here in the common case.
 # The exceptions, each next to the migration it concerns:
 # - POSTGRES_TYPES: an INTEGER column whose values can pass 2**31 (bytes, ticks, epoch times)
-#   is BIGINT there (SQLite's INTEGER is 64 bits, PostgreSQL's 32). Keys and references are
-#   BIGINT without a line here.
+#   is BIGINT there (SQLite's INTEGER is 64 bits, PostgreSQL's 32); by column name, in any
+#   table, so that a table rebuild (new_pages) keeps it. Keys and references are BIGINT
+#   without a line here.
 # - POSTGRES_MIGRATIONS: migration number -> the PostgreSQL statements that replace its
 #   translation, for a Python step or a statement with no PostgreSQL form (a trigger that is
 #   not FTS bookkeeping, an FTS5 table other than entries_fts, SQLite-only functions).
-POSTGRES_TYPES: dict[tuple[str, str], str] = {
-    ("pages", "size"): "BIGINT",  # v6
-    ("sources", "last_tick"): "BIGINT",  # v9
+POSTGRES_TYPES: dict[str, str] = {
+    "size": "BIGINT",  # v6 pages.size
+    "last_tick": "BIGINT",  # v9 sources.last_tick
 }
 POSTGRES_MIGRATIONS: dict[int, list[str]] = {}
 

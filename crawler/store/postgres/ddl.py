@@ -17,6 +17,7 @@ something only SQLite can (then it gets an entry in ``POSTGRES_MIGRATIONS`` besi
   references to ``t`` are dropped with it and added back, under their names, once the new
   ``t`` exists (the full-text index likewise); an ``INSERT`` into a table with an identity
   moves the identity past the ids it copied;
+- ``INSERT OR IGNORE`` → ``INSERT … ON CONFLICT DO NOTHING``;
 - ``PRAGMA`` and ``DROP TRIGGER`` → nothing; all else runs as written (``ALTER TABLE … ADD
   COLUMN``, ``CREATE INDEX``, ``UPDATE`` …), and tests/test_postgres_schema.py runs every
   migration on a real PostgreSQL, so what does not translate fails there, not on a user.
@@ -27,7 +28,7 @@ A statement that cannot be translated raises :class:`TranslationError` naming th
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from crawler.store.postgres.dialect import FTS_DOCUMENT
@@ -50,6 +51,7 @@ _FTS5 = re.compile(
 _TRIGGER = re.compile(r"CREATE\s+(?:TEMP\w*\s+)?TRIGGER\b.*?\bBEGIN\b(.*)\bEND", _FLAGS)
 _WRITES = re.compile(r"\b(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|DELETE\s+FROM|UPDATE)\s+(\w+)", _FLAGS)
 _INSERT = re.compile(r"INSERT\s+INTO\s+(\w+)", _FLAGS)
+_OR_IGNORE = re.compile(r"INSERT\s+OR\s+IGNORE\s+INTO", _FLAGS)
 _DROP_TABLE = re.compile(r"DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?(\w+)", _FLAGS)
 _RENAME = re.compile(r"ALTER\s+TABLE\s+(\w+)\s+RENAME\s+TO\s+(\w+)", _FLAGS)
 _ADD_COLUMN = re.compile(r"ALTER\s+TABLE\s+(\w+)\s+ADD\s+(?:COLUMN\s+)?(.*)", _FLAGS)
@@ -66,11 +68,14 @@ _CONSTRAINT = re.compile(r"(CONSTRAINT|PRIMARY|UNIQUE|CHECK|FOREIGN)\b", _FLAGS)
 # A dropped table's references from other tables, kept until the table exists again.
 _KEEP = (
     "CREATE TEMP TABLE IF NOT EXISTS tickerwatch_references "
-    "(target TEXT, source TEXT, name TEXT, definition TEXT) ON COMMIT DROP"
+    "(target TEXT, source OID, name TEXT, definition TEXT) ON COMMIT DROP"
 )
+# By oid, not name: the referencing table may be the rebuild's new_t, renamed since.
 _RESTORE = """DO $$ DECLARE r record; BEGIN
-  FOR r IN SELECT * FROM tickerwatch_references WHERE target = '{0}' LOOP
-    EXECUTE format('ALTER TABLE %s ADD CONSTRAINT %I %s', r.source, r.name, r.definition);
+  FOR r IN SELECT k.* FROM tickerwatch_references k JOIN pg_class c ON c.oid = k.source
+      WHERE k.target = '{0}' LOOP
+    EXECUTE format('ALTER TABLE %s ADD CONSTRAINT %I %s', r.source::regclass, r.name,
+      r.definition);
   END LOOP;
   DELETE FROM tickerwatch_references WHERE target = '{0}';
 END $$"""
@@ -84,7 +89,7 @@ class TranslationError(ValueError):
 class _Schema:
     """What the migrations so far have built, as far as translating the next one needs."""
 
-    types: Mapping[tuple[str, str], str]
+    types: Mapping[str, str]
     tables: set[str] = field(default_factory=set)
     identity: dict[str, str] = field(default_factory=dict)  # table -> its identity column
     fts: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (table, index DDL)
@@ -95,7 +100,7 @@ class _Schema:
 def postgres_migrations(
     migrations: Sequence[Migration] = MIGRATIONS,
     overrides: Mapping[int, Sequence[str]] = POSTGRES_MIGRATIONS,
-    types: Mapping[tuple[str, str], str] = POSTGRES_TYPES,
+    types: Mapping[str, str] = POSTGRES_TYPES,
 ) -> list[list[str]]:
     """Every migration as PostgreSQL statements; the n-th list takes version n-1 to n."""
     schema, steps = _Schema(types), []
@@ -147,20 +152,21 @@ def _statement(schema: _Schema, sql: str) -> list[str]:
         return _fts(schema, match[1], match[2])
     if match := _TRIGGER.fullmatch(sql):
         if not set(_WRITES.findall(match[1])) <= set(schema.fts):
-            raise TranslationError("a trigger (PostgreSQL's run functions)")
+            raise TranslationError("a trigger that does more than feed an FTS table")
         return []  # it fed an FTS table: PostgreSQL's index follows by itself
     if match := _CREATE_TABLE.fullmatch(sql):
         return _create_table(schema, match[2], match[3], match[1] or "")
     if match := _ADD_COLUMN.fullmatch(sql):
-        return [f"ALTER TABLE {match[1]} ADD COLUMN {_column(schema, match[1], match[2])}"]
+        return [f"ALTER TABLE {match[1]} ADD COLUMN {_column(schema, match[2])}"]
     if match := _DROP_TABLE.fullmatch(sql):
         return _drop_table(schema, match[1], sql)
     if match := _RENAME.fullmatch(sql):
         return _rename(schema, match[1], match[2], sql)
     if match := _WRITES.match(sql):
-        table = match[1]
+        table, ignore = match[1], bool(_OR_IGNORE.match(sql))
         if table in schema.fts:
             return []  # FTS bookkeeping ('rebuild', 'delete'): the index needs none
+        sql = _OR_IGNORE.sub("INSERT INTO", sql) + (" ON CONFLICT DO NOTHING" if ignore else "")
         column = schema.identity.get(table) if _INSERT.match(sql) else None
         if column:  # explicit ids (a rebuild's copy) leave the identity behind: catch it up
             resync = f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), max({column}))"
@@ -203,7 +209,7 @@ def _create_table(schema: _Schema, table: str, body: str, if_not_exists: str) ->
                 continue
             definitions.append(item)
             continue
-        definition = _column(schema, table, item, wide)
+        definition = _column(schema, item, wide)
         reference = _REFERENCES.search(definition)
         if reference and reference[1] not in schema.tables and reference[1] != table:
             name = definition.split()[0]
@@ -217,7 +223,7 @@ def _create_table(schema: _Schema, table: str, body: str, if_not_exists: str) ->
     return [f"CREATE TABLE {if_not_exists}{table} (\n    {columns}\n)", *_appears(schema, table)]
 
 
-def _column(schema: _Schema, table: str, definition: str, wide: set[str] = frozenset()) -> str:
+def _column(schema: _Schema, definition: str, wide: Collection[str] = ()) -> str:
     """One column definition with PostgreSQL's type (see the module docstring)."""
     match = _COLUMN.fullmatch(definition.strip())
     if not match:
@@ -227,10 +233,10 @@ def _column(schema: _Schema, table: str, definition: str, wide: set[str] = froze
         return f"{name} DOUBLE PRECISION{rest}"
     if kind == "BLOB":
         return f"{name} BYTEA{rest}"
-    if key := _PRIMARY_KEY.match(rest):
+    if kind == "INTEGER" and (key := _PRIMARY_KEY.match(rest)):  # SQLite's rowid
         return f"{name} {IDENTITY}{rest[key.end() :]}"
     bigint = _REFERENCES.search(rest) or name in wide
-    return f"{name} {schema.types.get((table, name)) or ('BIGINT' if bigint else 'INTEGER')}{rest}"
+    return f"{name} {schema.types.get(name) or ('BIGINT' if bigint else 'INTEGER')}{rest}"
 
 
 def _drop_table(schema: _Schema, table: str, sql: str) -> list[str]:
@@ -241,7 +247,7 @@ def _drop_table(schema: _Schema, table: str, sql: str) -> list[str]:
     schema.identity.pop(table, None)
     schema.dropped.add(table)
     keep = (
-        "INSERT INTO tickerwatch_references SELECT '{0}', conrelid::regclass::text, conname, "
+        "INSERT INTO tickerwatch_references SELECT '{0}', conrelid, conname, "
         "pg_get_constraintdef(oid) FROM pg_constraint WHERE contype = 'f' "
         "AND confrelid = to_regclass('{0}') AND conrelid <> confrelid"
     )
