@@ -3,27 +3,10 @@
 import sqlite3
 
 import pytest
+import sqlite_utils
 
 from crawler.store.db import Store
-from crawler.store.schema import SCHEMA_VERSION
-
-
-def _columns(store, table):
-    return [row[1] for row in store.conn.execute(f"PRAGMA table_info({table})")]
-
-
-@pytest.mark.sqlite_only("compares this SQLite store with a PostgreSQL database of its own")
-def test_postgres_has_the_same_tables_and_columns(store, pg_url):
-    """The schema contract holds on both backends: every table with the same columns."""
-    from crawler.store.postgres.schema import TABLES
-
-    postgres = Store(pg_url)
-    try:
-        for table in TABLES:
-            assert sorted(_columns(postgres, table)) == sorted(_columns(store, table)), table
-            assert _columns(store, table)
-    finally:
-        postgres.close()
+from crawler.store.schema import MIGRATIONS, SCHEMA_VERSION, migrate
 
 
 @pytest.mark.sqlite_only("sqlite-utils' view of the tables, WAL and PRAGMA user_version")
@@ -73,16 +56,9 @@ def test_fts_index_is_only_touched_by_title_or_body_changes(store):
 
 
 def test_version_2_database_gets_the_narrow_trigger_and_keeps_its_index(tmp_path):
-    import sqlite_utils
-
-    from crawler.store.schema import _V1, _V2
-
     path = tmp_path / "v2.db"
     db = sqlite_utils.Database(path)
-    for script in (_V1, _V2):
-        for statement in filter(str.strip, script.split(";")):
-            db.execute(statement)
-    db.execute("PRAGMA user_version = 2")
+    migrate(db, MIGRATIONS[:2])
     db.execute("INSERT INTO sources (name, url, kind, created_at) VALUES ('s', 'u', 'feed', 'x')")
     db.execute(
         "INSERT INTO entries (source_id, key, title, body, first_seen_at, last_seen_at) "
@@ -105,15 +81,9 @@ def test_version_2_database_gets_the_narrow_trigger_and_keeps_its_index(tmp_path
 
 def test_version_6_database_gains_match_minute_and_keeps_its_entries(tmp_path):
     """Schema v7 adds ``entries.match_minute`` (sports commentary's minute, issue 11)."""
-    from crawler.store.schema import MIGRATIONS
-
     path = tmp_path / "v6.db"
-    conn = sqlite3.connect(path)
-    for script in MIGRATIONS[:6]:
-        statements = script if isinstance(script, list) else script.split(";")
-        for statement in filter(str.strip, statements):
-            conn.execute(statement)
-    conn.execute("PRAGMA user_version = 6")
+    conn = sqlite3.connect(path, isolation_level=None)
+    migrate(sqlite_utils.Database(conn), MIGRATIONS[:6])
     conn.execute(
         "INSERT INTO sources (name, url, kind, created_at) VALUES ('s', 'u', 'liveblog', 'x')"
     )
@@ -134,18 +104,11 @@ def test_version_6_database_gains_match_minute_and_keeps_its_entries(tmp_path):
 def test_version_7_database_gains_the_embed_columns(tmp_path):
     """Schema v8 (embedded platforms): sources.embed_* appear NULL; the stored embed round-trips
     through Store.set_embed and Store.source_state."""
-    import sqlite_utils
-
     from crawler.items import EmbeddedSource
-    from crawler.store.schema import MIGRATIONS
 
     path = tmp_path / "v7.db"
     db = sqlite_utils.Database(path)
-    for script in MIGRATIONS[:7]:
-        statements = script if isinstance(script, list) else script.split(";")
-        for statement in filter(str.strip, statements):
-            db.execute(statement)
-    db.execute("PRAGMA user_version = 7")
+    migrate(db, MIGRATIONS[:7])
     db.execute(
         "INSERT INTO sources (name, url, kind, created_at) VALUES ('s', 'u', 'liveblog', 'x')"
     )
@@ -166,3 +129,31 @@ def test_version_7_database_gains_the_embed_columns(tmp_path):
         store.set_embed(conn, 1, None)
     assert store.source_state("u").embed is None
     store.close()
+
+
+def test_a_python_step_migrates_like_a_script(tmp_path):
+    """A migration may be a function of the connection (a data fix SQL cannot say); it runs in
+    its version's transaction and a failure leaves the database at the version before."""
+    store = Store(tmp_path / "t.db")
+    store.conn.execute(
+        "INSERT INTO sources (name, url, kind, created_at) VALUES ('s', 'u', 'feed', 'x')"
+    )
+    store.close()
+
+    def fail(conn: sqlite3.Connection) -> None:
+        conn.execute("UPDATE sources SET series = 'half done'")
+        raise ValueError("boom")
+
+    db = sqlite_utils.Database(sqlite3.connect(tmp_path / "t.db", isolation_level=None))
+    with pytest.raises(ValueError, match="boom"):
+        migrate(db, [*MIGRATIONS, fail])
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert db.execute("SELECT series FROM sources").fetchall() == [(None,)]
+
+    def upper(conn: sqlite3.Connection) -> None:
+        for source_id, name in conn.execute("SELECT id, name FROM sources").fetchall():
+            conn.execute("UPDATE sources SET name = ? WHERE id = ?", (name.upper(), source_id))
+
+    assert migrate(db, [*MIGRATIONS, upper]) == SCHEMA_VERSION + 1
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION + 1
+    assert db.execute("SELECT name FROM sources").fetchall() == [("S",)]
