@@ -4,6 +4,9 @@ real Scrapy, a page on 127.0.0.1, a fresh database on the machine's PostgreSQL s
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
+
+import time_machine
 
 from tests.conftest import tickerwatch
 from tests.pages import jsonld_liveblog
@@ -72,10 +75,19 @@ READS = [
 ]
 
 
+# Then what changes the database, on PostgreSQL and on a writable copy of the snapshot.
+WRITES = [
+    ("reextract", "live", "--dry-run"),
+    ("reextract", "live"),
+    ("archive", "prune", "--days", "0"),
+    ("forget", "live", "--yes"),
+]
+
+
 def test_every_reading_command_answers_as_on_sqlite(server, pg_url, tmp_path):
     """Polls through the real CLI into PostgreSQL (new, edited, removed entries and an archived
     page each), the database copied to SQLite with ``export-sqlite``; then every reading
-    command and ``forget`` gives the same output on both."""
+    command gives the same output on both, and so do re-extraction, pruning and ``forget``."""
     url = server.set("/live.html", _page(2, 1))
     gone = _page(3, 1, edited="edited")  # post-2 gone twice: removed
     for page in (_page(2, 1), _page(3, 2, 1, edited="edited"), gone, gone):
@@ -86,9 +98,11 @@ def test_every_reading_command_answers_as_on_sqlite(server, pg_url, tmp_path):
     exported = tickerwatch("--db", pg_url, "export-sqlite", str(snapshot))
     assert exported.returncode == 0, exported.stderr[-2000:]
 
+    later = datetime.now(UTC) + timedelta(hours=1)  # one "now" for both: digest's window
     for command in READS:
-        on_postgres = invoke("--db", pg_url, *command)
-        on_sqlite = invoke("--db", str(snapshot), *command)
+        with time_machine.travel(later, tick=False):
+            on_postgres = invoke("--db", pg_url, *command)
+            on_sqlite = invoke("--db", str(snapshot), *command)
         assert on_postgres.exit_code == 0, (command, on_postgres.output)
         assert on_postgres.output == on_sqlite.output.replace(str(snapshot), pg_url), command
         assert on_postgres.output.strip(), command
@@ -103,9 +117,16 @@ def test_every_reading_command_answers_as_on_sqlite(server, pg_url, tmp_path):
 
     writable = tmp_path / "writable.db"
     writable.write_bytes(snapshot.read_bytes())
-    forgot = [invoke("--db", db, "forget", "live", "--yes") for db in (pg_url, str(writable))]
-    assert forgot[0].exit_code == forgot[1].exit_code == 0, forgot[0].output
-    assert forgot[0].output == forgot[1].output.replace(str(writable), pg_url)
+    for command in WRITES:  # the same changes, the same words, the same rows afterwards
+        with time_machine.travel(later, tick=False):
+            on_postgres = invoke("--db", pg_url, *command)
+            on_sqlite = invoke("--db", str(writable), *command)
+        assert on_postgres.exit_code == on_sqlite.exit_code == 0, (command, on_postgres.output)
+        assert on_postgres.output == on_sqlite.output.replace(str(writable), pg_url), command
+        for read in READS[1], READS[5], ("archive", "stats", "--json"):
+            assert (
+                invoke("--db", pg_url, *read).output == invoke("--db", str(writable), *read).output
+            )
     assert invoke("--db", pg_url, "status", "--json").output == ""
 
 
