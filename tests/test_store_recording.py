@@ -1,11 +1,14 @@
 """Recording a poll against real SQLite files and a real PostgreSQL database (every test here runs
 against both backends): one poll one transaction, revisions, seen stamps."""
 
+import threading
+
 import pytest
 
 from crawler.items import EntryItem, PollItem
 from crawler.store.queries import list_entries
 from crawler.store.recording import record_poll
+from tests.conftest import wait_until
 
 URL = "http://127.0.0.1:1/live.html"
 
@@ -190,3 +193,57 @@ def test_a_suspicious_episode_is_reported_once_and_its_recovery(store):
     assert statuses == ["ok", "suspicious", "error", "suspicious", "ok"]
     live = store.conn.execute("SELECT count(*) FROM entries WHERE removed_at IS NULL")
     assert live.fetchone()[0] == len(full)  # nothing removed while the page looked broken
+
+
+def test_polls_creating_sources_at_once_make_one_row_per_url_and_unique_names(
+    store, store_location
+):
+    """Two ``poll`` commands (or a worker and a hand poll) meet a new URL at once: the later
+    waits for the first one's commit, then finds the source (same URL) or takes the next free
+    name (same name, another URL). SQLite's write lock serialises them; PostgreSQL must too,
+    not fail the later poll on the unique url or name."""
+    from crawler.store.db import Store
+
+    other = "http://127.0.0.1:1/other.html"
+    stores = [Store(store_location) for _ in range(3)]
+    outcomes: dict[str, object] = {}
+
+    def later(url: str, writer) -> None:
+        new = poll(item("a", "one", 1))
+        new.source_url, new.source_name = url, "live"
+        try:
+            outcomes[url] = record_poll(writer, new).source_name
+        except Exception as error:  # noqa: BLE001 - the outcome the test reports
+            outcomes[url] = error
+
+    threads = [
+        threading.Thread(target=later, args=(url, writer))
+        for url, writer in ((URL, stores[0]), (other, stores[1]))
+    ]
+    try:
+        with store.transaction() as conn:
+            store.ensure_source(conn, URL, "liveblog", "live")
+            for thread in threads:
+                thread.start()
+            wait_until(lambda: waiting(stores[2]) == (2 if store.postgres else 0))
+        for thread in threads:
+            thread.join(60)
+    finally:
+        for each in stores:
+            each.close()
+    assert outcomes == {URL: "live", other: "live-2"}
+    assert store.conn.execute("SELECT url, name FROM sources ORDER BY id").fetchall() == [
+        (URL, "live"),
+        (other, "live-2"),
+    ]
+
+
+def waiting(store) -> int:
+    """Sessions of this PostgreSQL database waiting for a lock (SQLite's waits are unseen)."""
+    if not store.postgres:
+        return 0
+    sql = (
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    return store.conn.execute(sql).fetchone()[0]

@@ -15,6 +15,7 @@ import sqlite_utils
 
 from crawler.items import EmbeddedSource, SourceState, StoredEntry
 from crawler.store.postgres import is_postgres_url
+from crawler.store.postgres.dialect import SOURCES_LOCK
 from crawler.store.schema import migrate
 
 DEFAULT_DB = Path("data") / "tickerwatch.db"
@@ -162,7 +163,11 @@ class Store:
 
         An existing source's kind changes only when ``read_as_kind``: the poll read it that way
         (``poll --kind feed`` of a liveblog that then fails must not make it a feed)."""
-        row = conn.execute("SELECT id, kind, name FROM sources WHERE url = ?", (url,)).fetchone()
+        find = "SELECT id, kind, name FROM sources WHERE url = ?"
+        row = conn.execute(find, (url,)).fetchone()
+        if row is None and self.postgres:  # one creator at a time, as SQLite's write lock does
+            conn.execute(SOURCES_LOCK)
+            row = conn.execute(find, (url,)).fetchone()  # created while this one waited
         if row:
             if read_as_kind and kind in ("liveblog", "feed") and row[1] != kind:
                 conn.execute("UPDATE sources SET kind = ? WHERE id = ?", (kind, row[0]))

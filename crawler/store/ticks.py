@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from crawler.store.db import Store
+from crawler.store.postgres.dialect import SOURCES_LOCK
 from crawler.store.queries import _ERROR_STREAK
 
 
@@ -35,7 +36,8 @@ def sync_sources(store: Store, sources: list[tuple[str, str, str]]) -> int:
     of truth, this lets ``status`` list them before their first poll. Returns rows created."""
     created = 0
     with store.transaction() as conn:
-        conn.execute("SELECT pg_advisory_xact_lock(7462)" if store.postgres else "SELECT 1")
+        if store.postgres:  # workers starting together: one syncs, the next finds the rows
+            conn.execute(SOURCES_LOCK)
         for url, kind, name in sources:
             created += store.ensure_source(conn, url, kind, name)[1]
     return created

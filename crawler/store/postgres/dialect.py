@@ -11,7 +11,9 @@ statement, each one is rewritten once (cached) on its way to PostgreSQL:
 - the FTS5 lookup ``SELECT rowid FROM entries_fts WHERE entries_fts MATCH ?`` becomes a
   text-search match on the expression index ``entries_fts`` (schema.py);
 - ``PRAGMA table_info(t)`` becomes a query of ``information_schema.columns``;
-- an ``INSERT`` into a table with an ``id`` gets ``RETURNING id`` (``cursor.lastrowid``).
+- an ``INSERT`` into a table with an ``id`` gets ``RETURNING id`` (``cursor.lastrowid``);
+- what SQLite's database-wide write lock serialised by itself, creating a source, takes an
+  advisory lock (``SOURCES_LOCK``).
 
 Values come back as ``sqlite3`` returns them (:func:`answer_like_sqlite`): SQLite has no
 decimal and no boolean type, so PostgreSQL's ``numeric`` (``sum`` of a ``bigint`` column) is
@@ -25,6 +27,10 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+# Creating sources takes this lock (Store.ensure_source, store/ticks.py sync_sources) until
+# commit. SQLite's write lock serialises two polls that meet a new URL; on PostgreSQL both would
+# find no row and the later insert would fail on the unique url (or the name both chose).
+SOURCES_LOCK = "SELECT pg_advisory_xact_lock(7462)"
 # The document the full-text index covers; the index in schema.py is on this very expression.
 FTS_DOCUMENT = "to_tsvector('simple', coalesce(title, '') || ' ' || coalesce(body, ''))"
 _FTS = re.compile(r"SELECT rowid FROM entries_fts WHERE entries_fts MATCH \?", re.IGNORECASE)
