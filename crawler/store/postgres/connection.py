@@ -57,6 +57,7 @@ class PgConnection:
     def __init__(self, url: str) -> None:
         self.url = url
         self.raw = self._connect()
+        self.closed = False  # by close(): never reopened, like a closed sqlite3 connection
 
     def _connect(self) -> psycopg.Connection:
         conn = psycopg.connect(
@@ -69,6 +70,8 @@ class PgConnection:
         return conn
 
     def _cursor(self) -> psycopg.Cursor:
+        if self.closed:
+            raise psycopg.InterfaceError("the connection is closed (Store.close)")
         if self.raw.broken or self.raw.closed:
             self.raw = self._connect()
         return self.raw.cursor()
@@ -108,4 +111,5 @@ class PgConnection:
         return self.raw.info.transaction_status != TransactionStatus.IDLE
 
     def close(self) -> None:
+        self.closed = True
         self.raw.close()
