@@ -228,7 +228,7 @@ def _accept_db_after(command: click.Command) -> None:
             expose_value=False,
             is_eager=True,
             callback=_db_after_command,
-            help="SQLite database (the same as --db before the command).",
+            help="SQLite file or postgresql:// URL (the same as --db before the command).",
         )
     )
     for sub in getattr(command, "commands", {}).values():  # a group's subcommands too
