@@ -1,5 +1,6 @@
 """The poll engine in a child process (Twisted's reactor runs once per process): one crawler,
-many polls, the conditional GET from the stored state, the database closed when it stops."""
+many polls, the conditional GET from the stored state, the database closed when it stops; on a
+SQLite file and on a PostgreSQL database (conftest.py's ``store_location``)."""
 
 from __future__ import annotations
 
@@ -52,11 +53,11 @@ def _drive(db_path, *urls: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def test_one_engine_polls_many_times_and_closes_the_database(server, db_path):
+def test_one_engine_polls_many_times_and_closes_the_database(server, store_location):
     page = jsonld_liveblog([{"id": str(n), "headline": f"M {n}", "body": f"T {n}"} for n in (2, 1)])
     etagged = server.set("/etag.html", page, conditional=True)
     plain = server.set("/plain.html", page)
-    result = _drive(db_path, etagged, etagged, plain, plain)
+    result = _drive(store_location, etagged, etagged, plain, plain)
     assert result["polls"] == [
         ["ok", 200, 2, 2],
         ["not_modified", 304, 0, 0],  # If-None-Match from the stored ETag
