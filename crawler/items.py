@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 
 import xxhash
 
+from crawler.text.cleaning import strip_controls
 from crawler.text.urls import safe_url
 
 
@@ -95,6 +96,10 @@ class EntryItem:
     def __post_init__(self) -> None:
         # Every extractor and feed reader makes its entries here: the one place to bound what a
         # page controls and every later stage (database, log line, notification) repeats.
+        # A JSON string's "\u0000" is text the database must not keep (README; PostgreSQL
+        # refuses it): the key and author lose NUL and C0 controls as the title and body do.
+        self.key = strip_controls(self.key)
+        self.author = strip_controls(self.author)
         if len(self.key) > MAX_KEY_CHARS:
             self.key = bounded_key(self.key)
         if len(self.url) > MAX_URL_CHARS:

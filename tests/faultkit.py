@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import tickerwatch
+from crawler.store.postgres import is_postgres_url
+from tests.conftest import query, tickerwatch
 from tests.faultserver import FaultServer
 
 
@@ -69,7 +70,10 @@ def canary(fault_env):
         yield srv
 
 
-def rows(db: Path, sql: str, *params) -> list[tuple]:
+def rows(db: Path | str, sql: str, *params) -> list[tuple]:
+    """The rows of one query: a SQLite file read directly, a PostgreSQL URL through the store."""
+    if is_postgres_url(db):
+        return query(db, sql, *params)
     conn = sqlite3.connect(db)
     try:
         return conn.execute(sql, params).fetchall()

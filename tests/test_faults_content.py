@@ -165,7 +165,8 @@ def test_noise_is_no_edit_a_real_edit_is_one_and_layout_changes_remove_nothing(f
         assert events(db_path, source, "new") == 10, name
 
 
-def test_controls_and_invalid_bytes_are_cleaned_and_logs_cannot_be_forged(faults, db_path):
+def test_controls_and_invalid_bytes_are_cleaned_and_logs_cannot_be_forged(faults, store_location):
+    db_path = store_location  # a SQLite file, then a PostgreSQL database (conftest.py)
     forged = "Eilmeldung\x1b[2J\x1b]52;c;cm0gLXJmIH4=\x07\rNEW forged 2024 fake\n\u202eevil\x00\x07"
     hostile = [{"id": 2, "headline": forged, "body": "Body\x00 with\x01 controls\x1b[31m red"}]
     hostile.append({"id": 1, "headline": "Zweite", "body": "Invalid bytes follow: INVALID"})
@@ -195,6 +196,25 @@ def test_controls_and_invalid_bytes_are_cleaned_and_logs_cannot_be_forged(faults
     assert "\x1b" not in as_json.stdout and "\u202e" not in as_json.stdout
     record("output: terminal and log injection")
     record("content: NUL, C0 and invalid UTF-8")
+
+
+def test_control_characters_in_response_headers_are_no_value(faults, store_location):
+    """An ETag, Last-Modified or Content-Type holding NUL or ESC (RFC 9110 allows neither) is
+    ignored: never stored, never sent back. PostgreSQL refused the NUL, and so every poll."""
+    page = live(posts(2)).encode()
+    headers = {"Content-Type": "text/html\x00", "ETag": '"v1\x00"', "Last-Modified": "Mon\x1b[2J"}
+    url = faults.route("/validators", Reply(page, 200, headers))
+    for _ in range(2):
+        result = poll(store_location, url)
+        assert result.returncode == 0, result.stderr[-2000:]
+    assert rows(store_location, "SELECT etag, last_modified FROM sources") == [(None, None)]
+    assert rows(store_location, "SELECT content_type FROM pages") == [(None,)]
+    assert [last_poll(store_location, url)[0], len(snap(store_location, url))] == [
+        "not_modified",
+        2,
+    ]
+    assert "If-None-Match" not in faults.requests[-1].headers
+    record("headers: control characters in validators")
 
 
 def test_pathological_html_is_an_extraction_failure_and_removes_nothing(faults, db_path):

@@ -247,3 +247,17 @@ def waiting(store) -> int:
         "WHERE datname = current_database() AND wait_event_type = 'Lock'"
     )
     return store.conn.execute(sql).fetchone()[0]
+
+
+def test_nul_and_controls_in_a_key_or_author_are_stored_without_them(store):
+    """JSON-LD's ``"@id": "id\\u0000 1"`` or an author with one: the database keeps text minus NUL
+    and C0 controls (README), on SQLite as on PostgreSQL, which refused the whole poll (text
+    cannot hold NUL) on every poll of the page; the next poll finds the same entry unchanged."""
+
+    def entry() -> EntryItem:
+        return EntryItem(key="p\x00\x1b1", title="T", body="B", author="A\x00a", raw_hash="r",
+                         content_hash="c")  # fmt: skip
+
+    record_poll(store, poll(entry()))
+    assert record_poll(store, poll(entry())).developments == []
+    assert store.conn.execute("SELECT key, author FROM entries").fetchall() == [("p1", "Aa")]

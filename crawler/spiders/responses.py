@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from scrapy.http import Response
 
 _HINTS = (b"Cache-Control", b"Expires", b"Date", b"Age")
@@ -12,6 +14,15 @@ def freshness_hints(response: Response) -> dict[str, str]:
     return {n.decode(): v for n in _HINTS if (v := header(response, n)) is not None}
 
 
+# RFC 9110 field values hold no control character but HTAB: a NUL or ESC is a broken or hostile
+# server, and such a value would be stored (PostgreSQL refuses NUL in text: every poll of the
+# source failed) and sent back as If-None-Match.
+_CONTROL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
+
+
 def header(response: Response, name: bytes) -> str | None:
+    """The header's value as text; None when absent, empty or holding a control character."""
     value = response.headers.get(name)
-    return value.decode("latin-1") if value else None
+    if not value or _CONTROL.search(value):
+        return None
+    return value.decode("latin-1")
