@@ -46,6 +46,13 @@ def test_poll_entries_status_and_tail_against_postgres(server, pg_url):
     assert [e["event"] for e in events].count("changed") == 2, events
 
 
+def test_a_database_without_tickerwatch_tables_is_one_plain_line(pg_url):
+    """As SQLite's ``no such table: sources``: the reason, not the statement with a caret."""
+    result = invoke("--db", pg_url, "status")
+    assert result.exit_code == 2
+    assert result.output == f'error: {pg_url}: relation "sources" does not exist\n'
+
+
 def test_an_unreachable_database_is_one_line_without_the_password(pg_url):
     missing = pg_url.rsplit("/", 1)[0].replace("postgres@", "postgres:s3cret@") + "/no_such_db"
     result = tickerwatch("--db", missing, "entries")

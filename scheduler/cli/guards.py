@@ -22,7 +22,9 @@ USAGE_ERROR = 2
 
 def database_problem(db_path: Path | str, error: BaseException) -> str:
     """One line for a database that cannot be used: the file and what is wrong with it."""
-    reason = str(error) or error.__class__.__name__
+    # PostgreSQL's message goes on with the statement and a caret ("LINE 10: FROM sources s"):
+    # its first line is the reason, as SQLite's one line is.
+    reason = str(error).split("\n", 1)[0].strip() or error.__class__.__name__
     if "fts5" in reason:
         return f"error: --search: not a valid full-text query ({reason})"
     if isinstance(error, sqlite3.DatabaseError) and "not a database" in reason:
