@@ -1,105 +1,15 @@
-"""Following a liveblog series: a hub (feed or overview page) names each day's new liveblog.
-
-tagesschau.de opens a new URL per day (``/newsticker/liveblog-ukraine-<weekday>-<n>.html``,
-the number not derivable), so the URLs must be discovered. Each poll of the hub stores its
-links (as a quiet feed source); links matching the series pattern become member liveblogs,
-polled like any source. When a newer member appears, the older ones keep being polled for
-the grace period — late corrections happen — and then stop.
-"""
+"""Following a liveblog series in the daemon: each hub poll starts the series' new members and
+stops those whose grace is over (the rules: scheduler/timing/series.py)."""
 
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import Iterable
-from dataclasses import replace
-from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
 
-from crawler.net.policy import source_url_problem
-from crawler.store.db import Store
-from crawler.store.queries import hub_links, series_members
-from crawler.store.sources import register_member
 from crawler.text.terminal import safe_for_log
-from crawler.text.urls import canonical_url
 from scheduler.config.model import SourceConfig
-from scheduler.timing.schedule import parse_time
+from scheduler.timing.series import follow
 
 logger = logging.getLogger("scheduler.daemon")
-
-
-def _same(url: str) -> str:
-    """Two spellings of one page (tracking parameters, fragment, default port) compare equal."""
-    return canonical_url(url, drop_fragment=True)
-
-
-def hub_name(series: SourceConfig) -> str:
-    return f"{series.name} (hub)"
-
-
-def member_name(series: SourceConfig, url: str) -> str:
-    """``ukraine/liveblog-ukraine-montag-100``: the series plus the page's own slug."""
-    slug = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
-    return f"{series.name}/{slug.removesuffix('.html') or urlsplit(url).netloc}"
-
-
-def discover(store: Store, series: SourceConfig, configured: Iterable[str] = ()) -> list[str]:
-    """Register hub links that match the pattern and are new to the series; oldest first, so
-    storage order (the sources' ids) is discovery order even within one hub poll.
-
-    A link to a ``configured`` source (even one not polled yet), a non-http(s) link or one with
-    credentials never becomes a member: a hub may only add to its own series.
-    """
-    pattern = re.compile(series.match or "")
-    taken = {_same(url) for url in configured}
-    links = [
-        row
-        for row in hub_links(store, series.url)
-        if pattern.search(row["url"])
-        and _same(row["url"]) not in taken
-        and source_url_problem(row["url"]) is None
-    ]
-    # Within one poll a hub lists the newest first: register bottom-up.
-    links.sort(key=lambda row: (row["first_seen_at"], -(row["position"] or 0)))
-    return [
-        row["url"]
-        for row in links
-        if register_member(store, row["url"], member_name(series, row["url"]), series.name)
-    ]
-
-
-def members(
-    store: Store, series: SourceConfig, now: datetime, configured: Iterable[str] = ()
-) -> tuple[list[SourceConfig], list[str]]:
-    """(members to poll, names of members whose grace period is over).
-
-    The newest member is always polled; an older one until ``grace`` after the next newer one
-    was discovered. A ``configured`` source is never a member (a database from before that
-    rule may list one), so it is polled once, under its own name.
-    """
-    taken = {_same(url) for url in configured}
-    rows = [row for row in series_members(store, series.name) if _same(row["url"]) not in taken]
-    active: list[SourceConfig] = []
-    retired: list[str] = []
-    for index, row in enumerate(rows):
-        successor = rows[index + 1] if index + 1 < len(rows) else None
-        superseded = parse_time(successor["created_at"]) if successor else None
-        if superseded is not None and now > superseded + timedelta(seconds=series.grace):
-            retired.append(row["name"])
-            continue
-        active.append(
-            replace(
-                series,
-                name=row["name"],
-                url=row["url"],
-                kind="liveblog",
-                match=None,
-                origin=series.url,
-                series=series.name,
-                auth=None,  # the hub's credentials are for the hub, not for what it links to
-            )
-        )
-    return active, retired
 
 
 class SeriesFollowing:
@@ -109,12 +19,9 @@ class SeriesFollowing:
     def _sync_series(self, series: SourceConfig) -> None:
         """Start polling newly discovered members; stop those whose grace period is over."""
         configured = [s.url for s in self.config.sources]
-        for url in discover(self.store, series, configured):
+        found, active, retired = follow(self.store, series, configured, self.pacer)
+        for url in found:
             logger.info("series %s: following %s", safe_for_log(series.name), safe_for_log(url))
-        active, retired = members(self.store, series, datetime.now(UTC), configured)
-        for older in active[:-1]:  # superseded by a newer member: the path of an ended blog
-            if older.adaptive:
-                self.pacer.supersede(older, active[-1].name)
         for member in active:
             if self.members.get(member.name) != member:
                 self.members[member.name] = member

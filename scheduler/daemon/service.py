@@ -27,13 +27,14 @@ from scheduler.config.model import Config, SourceConfig
 from scheduler.daemon.degraded import SourceHealth
 from scheduler.daemon.reload import WATCH_EVERY, ConfigReload, file_signature
 from scheduler.daemon.retention import schedule_pruning
-from scheduler.daemon.series import SeriesFollowing, hub_name
+from scheduler.daemon.series import SeriesFollowing
 from scheduler.engine import PollEngine, make_settings
 from scheduler.notify import Notifier, config_targets
 from scheduler.render.atom import rewrite_feed
 from scheduler.timing.clock import keep_pace, wall_offset
 from scheduler.timing.pacing import Pacer
 from scheduler.timing.schedule import first_due, next_delay, parse_retry_after, parse_time
+from scheduler.timing.series import hub_name
 
 logger = logging.getLogger("scheduler.daemon")  # the package's name, as it always logged
 
