@@ -16,8 +16,10 @@ from crawler.store.schema import MIGRATIONS, SCHEMA_VERSION
 from crawler.store.schema import migrate as migrate_sqlite
 from tests.pg import assert_same_columns, connect, read_rows, references, write_rows
 
+NEXT = SCHEMA_VERSION + 1  # the number of the next migration, the one these tests invent
+
 # A migration of the common kinds, written for SQLite only: PostgreSQL needs no edit for it.
-_V10 = """
+_NEW = """
 CREATE TABLE notes (
     id INTEGER PRIMARY KEY,
     source_id INTEGER NOT NULL,
@@ -39,14 +41,14 @@ CREATE INDEX notes_source ON notes(source_id) WHERE tag_id IS NOT NULL
 
 def test_a_new_migration_needs_no_postgres_edit(pg_url, tmp_path):
     """Tables (a reference to one created later), REAL, BLOB, ADD COLUMN … REFERENCES,
-    INSERT OR IGNORE, UPDATE, a partial index: translated, run on a v9 database with rows."""
-    migrations = [*MIGRATIONS, _V10]
+    INSERT OR IGNORE, UPDATE, a partial index: translated, run on a database of today's version with rows."""
+    migrations = [*MIGRATIONS, _NEW]
     sqlite = sqlite_utils.Database(tmp_path / "t.db")
     migrate_sqlite(sqlite, migrations)
     with connect(pg_url) as conn:
         migrate(conn)
         write_rows(conn, SCHEMA_VERSION)
-        assert migrate(conn, target=10, steps=postgres_migrations(migrations)) == 10
+        assert migrate(conn, target=NEXT, steps=postgres_migrations(migrations)) == NEXT
         assert_same_columns(sqlite, conn, ["notes", "tags", "entries", "sources"])
         assert conn.execute("SELECT name FROM tags").fetchall() == [("feed",)]
         assert conn.execute("SELECT poll_reason FROM sources").fetchall() == [("tagged",)]
@@ -78,9 +80,9 @@ def test_a_table_rebuild_keeps_the_references_to_it(pg_url, tmp_path):
     PostgreSQL too the rows, the references, the index and the identities survive it."""
     sqlite = sqlite_utils.Database(tmp_path / "t.db")
     migrate_sqlite(sqlite)
-    v10 = _rebuild(sqlite, "entries") + _rebuild(sqlite, "pages")
-    v10 += ["CREATE INDEX IF NOT EXISTS pages_source ON pages(source_id, id)"]
-    migrations = [*MIGRATIONS, v10]
+    rebuild = _rebuild(sqlite, "entries") + _rebuild(sqlite, "pages")
+    rebuild += ["CREATE INDEX IF NOT EXISTS pages_source ON pages(source_id, id)"]
+    migrations = [*MIGRATIONS, rebuild]
     steps = postgres_migrations(migrations)
     migrate_sqlite(sqlite, migrations)  # the same migration runs on SQLite
     with connect(pg_url) as conn:
@@ -92,7 +94,7 @@ def test_a_table_rebuild_keeps_the_references_to_it(pg_url, tmp_path):
         )
         conn.execute("UPDATE pages SET base_id = 1 WHERE id = 2")
         conn.execute("UPDATE polls SET page_id = 2")
-        assert migrate(conn, target=10, steps=steps) == 10
+        assert migrate(conn, target=NEXT, steps=steps) == NEXT
         assert read_rows(conn) == rows
         for table in ("entries", "pages"):
             columns = conn.execute(
@@ -124,13 +126,13 @@ def test_what_cannot_be_translated_asks_for_an_override():
     """A trigger that is not FTS bookkeeping, or a Python step, has no automatic form: the
     error names the migration and where its PostgreSQL form goes; an override takes over."""
     trigger = "CREATE TRIGGER t AFTER INSERT ON sources BEGIN UPDATE polls SET error = 'x'; END"
-    with pytest.raises(TranslationError, match="migration 10: a trigger.*POSTGRES_MIGRATIONS"):
+    with pytest.raises(TranslationError, match=f"migration {NEXT}: a trigger.*POSTGRES_MIGRATIONS"):
         postgres_migrations([*MIGRATIONS, [trigger]])
 
     def step(conn: sqlite3.Connection) -> None:
         conn.execute("UPDATE sources SET poll_reason = 'x'")
 
-    with pytest.raises(TranslationError, match="migration 10 is a Python step"):
+    with pytest.raises(TranslationError, match=f"migration {NEXT} is a Python step"):
         postgres_migrations([*MIGRATIONS, step])
     override = ["UPDATE sources SET poll_reason = 'x'"]
-    assert postgres_migrations([*MIGRATIONS, step], {10: override})[-1] == override
+    assert postgres_migrations([*MIGRATIONS, step], {NEXT: override})[-1] == override

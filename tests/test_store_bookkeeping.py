@@ -15,7 +15,7 @@ from crawler.store.outbox import (
     end_delivery,
     interrupted_deliveries,
 )
-from crawler.store.pace import SEED_ENTRIES, pace_state, set_ended, set_pace
+from crawler.store.pace import SEED_ENTRIES, pace_state, set_ended, set_live_posting, set_pace
 from crawler.store.queries import list_entries, source_status
 from crawler.store.recording import record_poll
 from crawler.store.sources import (
@@ -91,7 +91,27 @@ def test_pace_state_reads_back_what_the_scheduler_wrote(store):
         "closed",
     )
     assert len(state.arrivals) == SEED_ENTRIES
-    assert state.arrivals[0] == (None, "2026-03-01T12:00:00+00:00")
+    assert state.arrivals[0] == (None, "2026-03-01T12:00:00+00:00", None)  # no poll before
+    assert state.live_posting_at is None and state.created_at == "2026-03-01T12:00:00+00:00"
+    set_live_posting(store, A, "2026-03-01T12:00:00+00:00")
+    set_live_posting(store, A, "2026-03-01T13:00:00+00:00")  # the first sighting stays
+    assert pace_state(store, A).live_posting_at == "2026-03-01T12:00:00+00:00"
+    # A worker pacing the poll it committed: the state before that poll.
+    with time_machine.travel("2026-03-01T12:05:00+00:00", tick=False):
+        later = _poll(store, A, "new", *(f"k{n}" for n in range(SEED_ENTRIES + 3)))
+    with time_machine.travel("2026-03-01T12:09:00+00:00", tick=False):
+        latest = _poll(store, A, "newer", "new", *(f"k{n}" for n in range(SEED_ENTRIES + 3)))
+    before = pace_state(store, A, before=latest.poll_id)
+    assert before.last_poll == "2026-03-01T12:05:00+00:00"
+    assert before.arrivals[0] == (None, "2026-03-01T12:05:00+00:00", "2026-03-01T12:00:00+00:00")
+    assert pace_state(store, A).arrivals[0][1:] == (
+        "2026-03-01T12:09:00+00:00",
+        "2026-03-01T12:05:00+00:00",
+    )
+    assert pace_state(store, A, before=later.poll_id).arrivals[0][1:] == (
+        "2026-03-01T12:00:00+00:00",
+        None,
+    )
     (row,) = source_status(store)
     assert (row["poll_every"], row["poll_reason"], row["ended_reason"]) == (
         90.5,
@@ -111,8 +131,19 @@ def test_tick_states_and_syncing_configured_sources(store):
     set_next_due(store, A, "2026-01-01T10:00:00+00:00")
     states = tick_states(store, [A, B, "http://127.0.0.1:1/unknown"])
     assert set(states) == {A, B}
-    assert tuple(states[A].__dict__.values()) == (5, 2, 503, "2026-01-01T10:00:00+00:00")
-    assert tuple(states[B].__dict__.values()) == (None, 0, None, None)
+    assert tuple(states[A].__dict__.values()) == (
+        *(5, 2, 503, "2026-01-01T10:00:00+00:00"),
+        *(None, None, None),  # not paced
+    )
+    assert tuple(states[B].__dict__.values()) == (None, 0, None, None, None, None, None)
+    set_pace(store, A, 20.0, "quiet 3 h")
+    set_ended(store, A, "2026-01-01T09:00:00+00:00", "closed")
+    paced = tick_states(store, [A])[A]
+    assert (paced.poll_every, paced.poll_reason, paced.ended_at) == (
+        20.0,
+        "quiet 3 h",
+        "2026-01-01T09:00:00+00:00",
+    )
     assert tick_states(store, []) == {}
     assert first.source_id == source_id_named(store, "alpha")
     assert [(r["name"], r["kind"], r["error_streak"], r["live_entries"]) for r in

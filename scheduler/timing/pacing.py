@@ -1,5 +1,12 @@
-"""The daemon's adaptive sources: their activity, effective interval and end (scheduler/timing/adaptive.py
-has the math; this keeps the state, writes it for ``status`` and logs ``ENDED``)."""
+"""Adaptive sources: their activity, effective interval and end (scheduler/timing/adaptive.py has
+the math; this keeps the state, writes it for ``status`` and logs ``ENDED``).
+
+The daemon remembers a source's activity between polls. PostgreSQL workers (scheduler/workers/)
+cannot: the previous poll of a source may have been another worker's. Their Pacer ``recalls``:
+before each decision it reads the source back from the database as it was before the poll
+(arrivals, the previous poll, a LiveBlogPosting seen, the end, what ``status`` shows), so any
+worker decides as the daemon would have, and writes the same columns.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +18,7 @@ from datetime import UTC, datetime
 
 from crawler.items import PollItem
 from crawler.store.db import Store
-from crawler.store.pace import pace_state, set_ended, set_pace
+from crawler.store.pace import PaceState, pace_state, set_ended, set_live_posting, set_pace
 from crawler.text.terminal import safe_for_log
 from scheduler.config.model import SourceConfig
 from scheduler.timing.adaptive import (
@@ -33,8 +40,9 @@ events = logging.getLogger("tickerwatch.events")
 class Pacer:
     """Per adaptive source: what arrived when, the server's hint, and whether it has ended."""
 
-    def __init__(self, store_of: Callable[[], Store]) -> None:
+    def __init__(self, store_of: Callable[[], Store], *, recall: bool = False) -> None:
         self._store = store_of
+        self._recall = recall  # read each source back before deciding (workers, see above)
         self.activity: dict[str, Activity] = {}
         self.ended: dict[str, tuple[str, str]] = {}  # name -> (ended_at, reason)
         self._written: dict[str, Pace] = {}  # what ``status`` was last told, per source
@@ -44,12 +52,7 @@ class Pacer:
         now = time.time() if now is None else now
         state = pace_state(self._store(), source.url)
         if source.name not in self.activity:
-            activity = self.activity[source.name] = Activity(watched_since=now)
-            if state is not None:
-                activity.add(
-                    arrival_time(published, epoch(seen) or now, None)
-                    for published, seen in state.arrivals
-                )
+            self.activity[source.name] = _activity(state, watched_since=now, now=now)
         if state is not None and state.ended_at:
             self.ended[source.name] = (state.ended_at, state.ended_reason or "ended")
         if self._over(source, now):
@@ -63,6 +66,8 @@ class Pacer:
     ) -> Pace | None:
         """The pace after a poll (``item`` None: it failed before storing); None: stop."""
         try:
+            if self._recall:
+                self._read_back(source, item, time.time() if now is None else now)
             return self._after_poll(source, item, now)
         except Exception:  # a bug or a full disk here must cost the pace, never the schedule
             logger.exception("pacing %s failed; polling at min_every", safe_for_log(source.name))
@@ -80,7 +85,11 @@ class Pacer:
             new = [d for d in item.developments if d.event == "new"]
             activity.add(arrival_time(d.published_at, now, previous) for d in new)
         if item is not None and item.status in ("ok", "suspicious"):
+            had_posting = activity.live_posting
             why = end_signal(item.signals, activity)
+            if activity.live_posting and not had_posting:  # for a restart, or another worker
+                when = datetime.fromtimestamp(now, UTC).isoformat(timespec="seconds")
+                set_live_posting(self._store(), source.url, when)
             if why and source.name not in self.ended:
                 self.end(source, why, now)
             elif not why and new and source.name in self.ended and source.series is None:
@@ -104,10 +113,11 @@ class Pacer:
             self._written[source.name] = result
         return result
 
-    def fixed(self, source: SourceConfig) -> None:
-        """A source with ``every``: ``status`` is told once (after a poll: the row exists)."""
+    def fixed(self, source: SourceConfig, shown: Pace | None = None) -> None:
+        """A source with ``every``: ``status`` is told once (after a poll: the row exists).
+        ``shown``: what the database says now, where another process may have told it."""
         told = Pace(source.every, "fixed (every)")
-        if self._written.get(source.name) == told:
+        if (shown or self._written.get(source.name)) == told:
             return
         try:
             set_pace(self._store(), source.url, told.interval, told.reason)
@@ -141,7 +151,7 @@ class Pacer:
 
     def supersede(self, member: SourceConfig, by: str) -> None:
         """A series member a newer one replaced ends like a closed blog (once, across restarts)."""
-        if member.name in self.ended:
+        if member.name in self.ended and not self._recall:
             return
         state = pace_state(self._store(), member.url)
         if state is not None and state.ended_at:
@@ -158,6 +168,25 @@ class Pacer:
             new,
         )
 
+    def _read_back(self, source: SourceConfig, item: PollItem | None, now: float) -> None:
+        """This source as the database had it before ``item``'s poll, in place of what this
+        process remembers: another worker may have polled it since."""
+        name = source.name
+        before = item.poll_id if item is not None else None
+        state = pace_state(self._store(), source.url, before)
+        self.ended.pop(name, None)
+        self._written.pop(name, None)
+        if state is None:
+            self.activity[name] = Activity(watched_since=now)
+            return
+        activity = _activity(state, watched_since=epoch(state.created_at) or now, now=now)
+        activity.last_poll = epoch(state.last_poll)
+        self.activity[name] = activity
+        if state.ended_at:
+            self.ended[name] = (state.ended_at, state.ended_reason or "ended")
+        if state.poll_reason is not None:
+            self._written[name] = Pace(state.poll_every, state.poll_reason)
+
     def _ended_every(self, source: SourceConfig, now: float) -> float:
         """Every ENDED_EVERY, and once more when the grace period ends (then not at all)."""
         start = epoch(self.ended[source.name][0])
@@ -172,3 +201,16 @@ class Pacer:
             return False
         start = epoch(ended[0])
         return start is not None and now > start + source.ended_grace
+
+
+def _activity(state: PaceState | None, watched_since: float, now: float) -> Activity:
+    """An Activity seeded with the newest stored entries, each judged as the poll that first
+    saw it judged it (against the poll before that one), and whether a LiveBlogPosting was seen."""
+    activity = Activity(watched_since=watched_since)
+    if state is not None:
+        activity.live_posting = state.live_posting_at is not None
+        activity.add(
+            arrival_time(published, epoch(seen) or now, epoch(previous))
+            for published, seen, previous in state.arrivals
+        )
+    return activity
