@@ -114,9 +114,9 @@ def _pid_of_port(port: int, pids: list[int]) -> int | None:
     return None
 
 
-def _start(pg_url: str, config, log) -> subprocess.Popen:
+def _start(pg_url: str, config, log, tick: int = TICK) -> subprocess.Popen:
     command = [sys.executable, "-m", "scheduler.cli.app", "--db", pg_url, "worker"]
-    command += ["--config", str(config), "--tick", str(TICK), "--concurrency", "8"]
+    command += ["--config", str(config), "--tick", str(tick), "--concurrency", "8"]
     env = dict(os.environ, PYTHONPATH=str(REPO))
     return subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
 

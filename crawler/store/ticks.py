@@ -15,6 +15,10 @@ class TickState:
     error_streak: int  # errors since the last poll that was not one (backoff)
     last_http: int | None
     retry_after_until: str | None  # next_due_at: a 429/503's Retry-After, as the worker stored it
+    # Adaptive pacing (scheduler/timing/pacing.py), as the last poll's worker stored it.
+    poll_every: float | None = None
+    poll_reason: str | None = None
+    ended_at: str | None = None
 
 
 def tick_states(store: Store, urls: list[str]) -> dict[str, TickState]:
@@ -25,7 +29,7 @@ def tick_states(store: Store, urls: list[str]) -> dict[str, TickState]:
     sql = f"""
     SELECT s.url, s.last_tick, ({_ERROR_STREAK}) AS error_streak,
       (SELECT http_status FROM polls p WHERE p.source_id = s.id ORDER BY id DESC LIMIT 1),
-      s.next_due_at
+      s.next_due_at, s.poll_every, s.poll_reason, s.ended_at
     FROM sources s WHERE s.url IN ({marks})
     """
     return {row[0]: TickState(*row[1:]) for row in store.conn.execute(sql, urls)}

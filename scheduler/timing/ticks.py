@@ -1,5 +1,6 @@
 """Ticks for the PostgreSQL workers (scheduler/workers/): which bucket a source belongs to and
-whether it is due in a tick, from its interval, backoff and Retry-After. Pure: no I/O."""
+whether it is due in a tick, from its interval (fixed, or as adaptive pacing stored it), backoff
+and Retry-After. Pure: no I/O."""
 
 from __future__ import annotations
 
@@ -27,19 +28,30 @@ def check_tick(seconds: int) -> int:
     return seconds
 
 
-def interval_of(source: SourceConfig) -> float:
-    """A fixed ``every``; an adaptive source polls at its ``min_every`` under workers."""
-    return source.min_every if source.adaptive and source.min_every else source.every
+def interval_of(source: SourceConfig, state: TickState | None = None) -> float | None:
+    """A fixed ``every``; for an adaptive source the interval its last poll was paced at
+    (``poll_every``, stored by whichever worker polled it: scheduler/timing/pacing.py),
+    ``min_every`` before its first. None: it has ended and its grace period is over."""
+    if not source.adaptive:
+        return source.every
+    if state is not None and state.poll_every is not None:
+        return state.poll_every
+    if state is not None and state.ended_at and source.series is None:
+        return None  # the pacer stopped it (its reason says "not polled"); members: the series
+    return source.min_every or source.every
 
 
 def due(source: SourceConfig, state: TickState | None, tick: int, tick_seconds: int) -> bool:
     """Whether a source is polled in ``tick``: its interval (with backoff) in whole ticks since
     the last committed poll, and a 429/503's Retry-After not in force."""
+    interval = interval_of(source, state)
+    if interval is None:
+        return False
     if state is None or state.last_tick is None:
         return True
     if state.last_tick >= tick:
         return False
-    delay = backoff(interval_of(source), state.error_streak)
+    delay = backoff(interval, state.error_streak)
     if tick - state.last_tick < max(1, math.ceil(delay / tick_seconds - 1e-6)):
         return False
     if state.last_http in (429, 503) and state.retry_after_until:

@@ -20,6 +20,11 @@ Each worker keeps one long-lived Scrapy engine (scheduler/engine.py) on the asyn
 also runs the Procrastinate worker (scheduler/reactor.py). The sources file stays the source of
 truth: every worker reads it, syncs it into the database at start and on SIGHUP.
 
+No worker remembers anything about a source between polls: the one that committed a poll
+paces it (scheduler/timing/pacing.py, reading the source back from the database) and, for a
+series hub, registers its new members; every worker reads the members once per tick, so a
+bucket's sources are its configured ones plus the members the database lists there.
+
 Every worker also drains the notification outbox (scheduler/notify.py) in a thread with its
 own connection; a delivery is claimed by its insert, so each development is sent once per
 target whichever worker committed it and whichever one sends it.

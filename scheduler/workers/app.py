@@ -37,7 +37,7 @@ def make_app(url: str, runtime: Runtime):
         number = timestamp // runtime.tick_seconds
         if number < runtime.now_tick() - 1:
             return  # a tick long past: its buckets are due in the current one anyway
-        for bucket in sorted(runtime.buckets):
+        for bucket in runtime.bucket_numbers(number):
             lock = f"bucket:{bucket}"
             try:
                 await poll_bucket.configure(lock=lock, queueing_lock=lock).defer_async(

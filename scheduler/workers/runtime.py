@@ -1,4 +1,12 @@
-"""What one worker process holds (its sources, engine and connection) and how it polls a bucket."""
+"""What one worker process holds (its sources, engine and connection) and how it polls a bucket.
+
+A bucket's sources are the configured ones whose URL hashes into it (the sources file is the
+source of truth for those) and the series members the database lists there: a hub's poll
+registers its new members in the database, whichever worker ran it, and every worker reads
+the members once per tick, so each member is polled by the job of its own bucket. After a
+committed poll the worker does what the daemon does: a hub's members followed, the source's
+adaptive pace decided from what the database holds (scheduler/timing/pacing.py, ``recall``).
+"""
 
 from __future__ import annotations
 
@@ -9,16 +17,32 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from crawler.items import PollItem
 from crawler.store.sources import set_next_due, sync_source_name
-from crawler.store.ticks import sync_sources, tick_states
+from crawler.store.ticks import TickState, sync_sources, tick_states
 from crawler.text.terminal import safe_for_log
 from scheduler.config.model import Config, SourceConfig
 from scheduler.config.reading import load_config
 from scheduler.notify import Notifier, config_targets
+from scheduler.timing.adaptive import Pace
+from scheduler.timing.pacing import Pacer
 from scheduler.timing.schedule import parse_retry_after
+from scheduler.timing.series import follow, hub_name, members
 from scheduler.timing.ticks import DEFAULT_TICK, bucket_of, due
 
 logger = logging.getLogger("scheduler.workers")
+
+
+def _by_bucket(sources: list[SourceConfig]) -> dict[int, list[SourceConfig]]:
+    buckets: dict[int, list[SourceConfig]] = {}
+    for source in sources:
+        buckets.setdefault(bucket_of(source.url), []).append(source)
+    return buckets
+
+
+def _stored_name(source: SourceConfig) -> str:
+    """The name of the source's row: a series' row is its hub, ``<name> (hub)``."""
+    return hub_name(source) if source.kind == "series" else source.name
 
 
 @dataclass
@@ -31,25 +55,68 @@ class Runtime:
     config: Config | None = None
     engine: object = None
     notifier: Notifier | None = None
-    buckets: dict[int, list[SourceConfig]] = field(default_factory=dict)
+    buckets: dict[int, list[SourceConfig]] = field(default_factory=dict)  # configured sources
+    members: dict[str, SourceConfig] = field(default_factory=dict)  # series members, by name
+    member_buckets: dict[int, list[SourceConfig]] = field(default_factory=dict)
+    members_tick: int | None = None  # the tick the members were last read for
+    pacer: Pacer = field(init=False)
+
+    def __post_init__(self) -> None:
+        # No memory between polls: the next poll of a source may be another worker's.
+        self.pacer = Pacer(lambda: self.engine.store, recall=True)
 
     def load(self) -> None:
         """(Re)read the sources file and sync it into the database (start, SIGHUP)."""
         config = load_config(self.config_path)
-        polled = [s for s in config.sources if s.kind != "series"]
-        for skipped in (s for s in config.sources if s.kind == "series"):
-            logger.warning("worker: series %s are not polled by workers yet", skipped.name)
         store = self.engine.store
-        sync_sources(store, [(s.url, s.kind, s.name) for s in polled])
-        for source in polled:
-            sync_source_name(store, source.url, source.name)
-        buckets: dict[int, list[SourceConfig]] = {}
-        for source in polled:
-            buckets.setdefault(bucket_of(source.url), []).append(source)
-        self.config, self.buckets = config, buckets
+        rows = [
+            (s.url, "feed" if s.kind == "series" else s.kind, _stored_name(s))
+            for s in config.sources
+        ]
+        sync_sources(store, rows)  # a series' row is its hub: a quiet feed of links
+        for source in config.sources:
+            sync_source_name(store, source.url, _stored_name(source))
+        self.config, self.buckets = config, _by_bucket(list(config.sources))
+        self.members_tick = None
+        self.refresh(self.now_tick())
+        logger.info(
+            "worker: %d sources in %d buckets, %d series members",
+            len(config.sources),
+            len(self.buckets),
+            len(self.members),
+        )
+
+    def refresh(self, tick: int) -> None:
+        """The series members as the database lists them, read once per tick (any worker's hub
+        poll may have found one); the retired ones (grace over) are left out by the rules."""
+        if self.members_tick == tick or self.config is None:
+            return
+        self.members_tick = tick  # once per tick, also when the database is away (next tick)
+        configured = [s.url for s in self.config.sources]
+        now = datetime.now(UTC)
+        found: dict[str, SourceConfig] = {}
+        try:
+            for series in (s for s in self.config.sources if s.kind == "series"):
+                active, retired = members(self.engine.store, series, now, configured)
+                found.update((member.name, member) for member in active)
+                for name in (n for n in retired if n in self.members):
+                    logger.info(
+                        "series %s: grace period over, no longer polling %s",
+                        safe_for_log(series.name),
+                        safe_for_log(name),
+                    )
+        except Exception as error:  # noqa: BLE001 - the members known so far are polled
+            logger.warning("series members not read: %s", safe_for_log(str(error)))
+            return
+        self.members, self.member_buckets = found, _by_bucket(list(found.values()))
         if self.notifier is not None:
-            self.notifier.update_targets(config_targets(config))
-        logger.info("worker: %d sources in %d buckets", len(polled), len(buckets))
+            targets = {m.name: m.notify for m in found.values() if m.notify}
+            self.notifier.update_targets({**config_targets(self.config), **targets})
+
+    def bucket_numbers(self, tick: int) -> list[int]:
+        """The buckets that hold sources in ``tick``: the configured ones and the members'."""
+        self.refresh(tick)
+        return sorted(self.buckets.keys() | self.member_buckets.keys())
 
     def now_tick(self) -> int:
         return int(time.time()) // self.tick_seconds
@@ -59,22 +126,24 @@ class Runtime:
         # A job that waited (a retried stalled job, a lock held long) polls for the tick it
         # runs in: the next tick's job then finds the sources done.
         tick = max(tick, self.now_tick())
-        sources = self.buckets.get(bucket, [])
+        self.refresh(tick)
+        sources = self.buckets.get(bucket, []) + self.member_buckets.get(bucket, [])
         store = self.engine.store
         states = tick_states(store, [s.url for s in sources])
         todo = [s for s in sources if due(s, states.get(s.url), tick, self.tick_seconds)]
-        outcomes = await asyncio.gather(*(self._poll(s, tick) for s in todo))
+        outcomes = await asyncio.gather(*(self._poll(s, tick, states.get(s.url)) for s in todo))
         return sum(o == "committed" for o in outcomes), sum(o == "taken" for o in outcomes)
 
-    async def _poll(self, source: SourceConfig, tick: int) -> str:
+    async def _poll(self, source: SourceConfig, tick: int, state: TickState | None) -> str:
+        hub = source.kind == "series"
         try:
             item = await self.engine.poll_async(
                 source.url,
-                kind=source.kind,
+                kind="hub" if hub else source.kind,
                 site=source.site,
-                source_name=source.name,
+                source_name=_stored_name(source),
                 timeout=source.timeout,
-                max_articles=source.max_articles,
+                max_articles=0 if hub else source.max_articles,
                 user_agent=source.user_agent,
                 auth=source.auth,
                 origin=source.origin,
@@ -93,6 +162,31 @@ class Runtime:
         if retry is not None:
             until = datetime.fromtimestamp(time.time() + retry, UTC)
             set_next_due(self.engine.store, source.url, until.isoformat(timespec="seconds"))
+        self._after(source, item, state)
         if self.notifier is not None:
             self.notifier.wake()
         return "committed"
+
+    def _after(self, source: SourceConfig, item: PollItem, state: TickState | None) -> None:
+        """What the daemon does after a committed poll: a hub's new members registered (the
+        superseded ones ended), the source's pace decided and stored for ``status``."""
+        store = self.engine.store
+        try:
+            if source.kind == "series":
+                configured = [s.url for s in self.config.sources]
+                found, _active, _retired = follow(store, source, configured, self.pacer)
+                for url in found:
+                    logger.info(
+                        "series %s: following %s", safe_for_log(source.name), safe_for_log(url)
+                    )
+            if source.adaptive:
+                self.pacer.after_poll(source, item)
+            else:
+                shown = Pace(state.poll_every, state.poll_reason) if state is not None else None
+                self.pacer.fixed(source, shown)
+        except Exception as error:  # noqa: BLE001 - advisory: the poll itself is committed
+            logger.warning(
+                "after the poll of %s: %s",
+                safe_for_log(source.name),
+                safe_for_log(f"{error.__class__.__name__}: {error}"),
+            )
