@@ -3,8 +3,9 @@
 Tests that need PostgreSQL take the ``pg_url`` fixture (conftest.py): it creates
 ``tickerwatch_test_<random>``, yields its URL and drops it afterwards. Without a reachable
 server the test skips, unless ``TICKERWATCH_REQUIRE_PG`` is set (``.ci/run`` sets it): then
-it fails, so CI cannot pass with the PostgreSQL tests silently skipped. Below, what the
-schema tests (test_postgres_schema.py, test_postgres_ddl.py) read of a database.
+it fails, so CI cannot pass with the PostgreSQL tests silently skipped.
+``linguistic_database`` makes one with an en-US collation (the machine's is C.UTF-8). Below,
+what the schema tests (test_postgres_schema.py, test_postgres_ddl.py) read of a database.
 """
 
 from __future__ import annotations
@@ -48,18 +49,44 @@ def skip_or_fail(reason: str) -> None:
     pytest.skip(reason)
 
 
-def fresh_database() -> Iterator[str]:
+def fresh_database(options: str = "") -> Iterator[str]:
+    """``options``: what follows ``CREATE DATABASE name`` (a template, a locale)."""
     reason = unavailable()
     if reason:
         skip_or_fail(reason)
     name = f"tickerwatch_test_{uuid.uuid4().hex[:12]}"
     with _admin() as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}" {options}')
     try:
         yield f"{SERVER}/{name}"
     finally:
         with _admin() as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def linguistic_database() -> Iterator[str]:
+    """A fresh database whose default collation is en-US (``alpha, beta, Zeit``), the common
+    one on servers that are not the test machine's C.UTF-8: ICU's (PostgreSQL 15+), else
+    glibc's. Skips where the server has neither."""
+    reason = unavailable()
+    if reason:
+        skip_or_fail(reason)
+    with _admin() as admin:
+        version = admin.info.server_version
+        names = {
+            row[0]
+            for row in admin.execute(
+                "SELECT collname FROM pg_collation WHERE collname IN ('en-US-x-icu', 'en_US.utf8')"
+            )
+        }
+    if "en-US-x-icu" in names and version >= 150000:
+        yield from fresh_database(
+            "TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C'"
+        )
+    elif "en_US.utf8" in names:
+        yield from fresh_database("TEMPLATE template0 LOCALE 'en_US.utf8'")
+    else:
+        pytest.skip("the PostgreSQL server has no en-US collation (ICU or glibc)")
 
 
 # SQLite's declared type -> PostgreSQL's data_type for it (BIGINT: keys, references, wide).
@@ -79,8 +106,8 @@ def connect(url):
 
 def snapshot(conn) -> dict[str, list[tuple]]:
     """What makes two schemas the same: columns and types, constraints, indexes."""
-    columns = """SELECT table_name, ordinal_position, column_name, data_type, is_nullable,
-      column_default, is_identity, identity_generation FROM information_schema.columns
+    columns = """SELECT table_name, ordinal_position, column_name, data_type, collation_name,
+      is_nullable, column_default, is_identity, identity_generation FROM information_schema.columns
       WHERE table_schema = current_schema() ORDER BY 1, 2"""
     constraints = """SELECT conrelid::regclass::text, conname, contype, pg_get_constraintdef(oid)
       FROM pg_constraint WHERE connamespace = current_schema()::regnamespace ORDER BY 1, 2"""
@@ -101,11 +128,11 @@ def references(conn) -> set[str]:
 
 def assert_same_columns(sqlite: sqlite_utils.Database, conn, tables: list[str]) -> None:
     """Column by column as SQLite's PRAGMA table_info: name, order, type, NOT NULL, default,
-    key."""
+    key; text compared as SQLite's ``BINARY`` does (``COLLATE "C"``)."""
     for table in tables:
         columns = conn.execute(
             """SELECT column_name, data_type, is_nullable = 'NO', column_default,
-              is_identity = 'YES' FROM information_schema.columns
+              is_identity = 'YES', collation_name FROM information_schema.columns
               WHERE table_schema = current_schema() AND table_name = %s
               ORDER BY ordinal_position""",
             (table,),
@@ -113,9 +140,12 @@ def assert_same_columns(sqlite: sqlite_utils.Database, conn, tables: list[str]) 
         info = sqlite.execute(f"PRAGMA table_info({table})").fetchall()
         assert [c[0] for c in columns] == [row[1] for row in info], table
         rowid = [row[1] for row in info if row[5]] if sum(row[5] > 0 for row in info) == 1 else []
-        for (name, kind, notnull, default, identity), row in zip(columns, info, strict=True):
+        for (name, kind, notnull, default, identity, collation), row in zip(
+            columns, info, strict=True
+        ):
             _, _, declared, sqlite_notnull, sqlite_default, pk = row
             assert kind in TYPES[declared], (table, name, kind)
+            assert collation == ("C" if declared == "TEXT" else None), (table, name, collation)
             assert identity == (declared == "INTEGER" and name in rowid), (table, name)
             assert notnull == bool(sqlite_notnull or pk), (table, name)
             assert default == (None if identity else sqlite_default), (table, name)

@@ -7,6 +7,11 @@ something only SQLite can (then it gets an entry in ``POSTGRES_MIGRATIONS`` besi
 - types: ``INTEGER PRIMARY KEY`` → a ``BIGINT`` identity; an ``INTEGER`` that references a
   table, or that ``POSTGRES_TYPES`` names, → ``BIGINT`` (SQLite's integers are 64 bits,
   PostgreSQL's ``INTEGER`` 32); ``REAL`` → ``DOUBLE PRECISION``; ``BLOB`` → ``BYTEA``;
+  ``TEXT`` → ``TEXT COLLATE "C"``: SQLite compares text byte by byte (``BINARY``), PostgreSQL
+  by the database's collation, which may be linguistic (en-US sorts ``alpha, beta, Zeit``,
+  SQLite ``Zeit, alpha, beta``); ``"C"`` orders, compares and keeps unique keys as SQLite does.
+  SQLite's ``COLLATE BINARY`` is ``"C"`` too; its ``NOCASE`` and ``RTRIM`` have no PostgreSQL
+  form (an override);
 - a reference to a table the same migration creates later (SQLite allows it) is added once
   that table exists;
 - the FTS5 table ``entries_fts`` → the GIN expression index of that name on ``FTS_DOCUMENT``
@@ -56,7 +61,9 @@ _DROP_TABLE = re.compile(r"DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?(\w+)", _FLAGS)
 _RENAME = re.compile(r"ALTER\s+TABLE\s+(\w+)\s+RENAME\s+TO\s+(\w+)", _FLAGS)
 _ADD_COLUMN = re.compile(r"ALTER\s+TABLE\s+(\w+)\s+ADD\s+(?:COLUMN\s+)?(.*)", _FLAGS)
 _NOTHING = re.compile(r"(PRAGMA|DROP\s+TRIGGER)\b", _FLAGS)
-_COLUMN = re.compile(r"(\w+)\s+(INTEGER|INT|REAL|FLOAT|DOUBLE|BLOB)\b(.*)", _FLAGS)
+_COLUMN = re.compile(r"(\w+)\s+(INTEGER|INT|REAL|FLOAT|DOUBLE|BLOB|TEXT)\b(.*)", _FLAGS)
+_COLLATE = re.compile(r"\s*\bCOLLATE\s+(\w+)", _FLAGS)
+BINARY = 'COLLATE "C"'  # SQLite's default collation in PostgreSQL (module docstring)
 _PRIMARY_KEY = re.compile(r"\s*PRIMARY\s+KEY(\s+(ASC|DESC))?(\s+AUTOINCREMENT)?", _FLAGS)
 _ACTIONS = (
     r"(?:\s+ON\s+(?:DELETE|UPDATE)\s+(?:SET\s+NULL|SET\s+DEFAULT|CASCADE|RESTRICT|NO\s+ACTION))*"
@@ -227,12 +234,18 @@ def _column(schema: _Schema, definition: str, wide: Collection[str] = ()) -> str
     """One column definition with PostgreSQL's type (see the module docstring)."""
     match = _COLUMN.fullmatch(definition.strip())
     if not match:
-        return definition.strip()  # TEXT, NUMERIC …: the same word in both
+        return definition.strip()  # NUMERIC …: the same word in both
     name, kind, rest = match[1], match[2].upper(), match[3]
     if kind in ("REAL", "FLOAT", "DOUBLE"):
         return f"{name} DOUBLE PRECISION{rest}"
     if kind == "BLOB":
         return f"{name} BYTEA{rest}"
+    if kind == "TEXT":
+        collate = _COLLATE.search(rest)
+        if collate and collate[1].upper() != "BINARY":
+            raise TranslationError(f"{name} TEXT COLLATE {collate[1]}: only BINARY has a form")
+        rest = rest[: collate.start()] + rest[collate.end() :] if collate else rest
+        return f"{name} TEXT {BINARY}{rest}"
     if kind == "INTEGER" and (key := _PRIMARY_KEY.match(rest)):  # SQLite's rowid
         return f"{name} {IDENTITY}{rest[key.end() :]}"
     bigint = _REFERENCES.search(rest) or name in wide
