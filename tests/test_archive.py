@@ -3,8 +3,6 @@ pruned without breaking the pages kept; end to end through `tickerwatch poll` an
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
 from bench.churn import grow, newest_key
@@ -13,15 +11,11 @@ from crawler.store import archive
 from crawler.store.archive import load_body, page_at, pages_since, prune
 from crawler.store.recording import record_poll
 from tests.conftest import REAL, needs_real, tickerwatch
+from tests.conftest import query as rows
 from tests.daemon_process import DaemonProcess, liveblog_page
 
 CORKBEO = "corkbeo.ie/corkbeo_2020-10-06_level-3-live-cork.html"
 URL = "http://127.0.0.1:9/live"
-
-
-def rows(db, sql, *params):
-    with sqlite3.connect(db) as conn:
-        return conn.execute(sql, params).fetchall()
 
 
 @needs_real

@@ -19,17 +19,10 @@ import pytest
 from crawler.extractors.platforms import get_platform
 from crawler.extractors.platforms.base import EmbedRef
 from crawler.extractors.platforms.hosts import ENV_TEST_HOSTS
+from tests.conftest import query as rows
 from tests.conftest import tickerwatch
 
 T0 = 1711990000  # 2024-04-01T16:46:40Z
-
-
-def rows(db, sql, *params):
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 def backdate_page_read(db) -> None:

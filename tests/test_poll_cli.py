@@ -6,21 +6,13 @@ import csv
 import io
 import json
 import re
-import sqlite3
 
 import lxml.html
 import pytest
 
 from tests.conftest import REAL, needs_real, real_manifest, tickerwatch
+from tests.conftest import query as rows
 from tests.pages import article_page, jsonld_liveblog, rss_feed
-
-
-def rows(db, sql, *params):
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 def count(db, sql, *params):

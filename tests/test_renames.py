@@ -3,12 +3,11 @@ the pure rule on its own, then through real polls of a page on 127.0.0.1."""
 
 from __future__ import annotations
 
-import sqlite3
-
 from crawler.diff.entries import diff_entries
 from crawler.diff.renames import follow_renames
 from crawler.items import EntryItem, StoredEntry
 from tests.conftest import FIXTURES, tickerwatch
+from tests.conftest import query as rows
 
 T1, T2, T3 = (f"2024-04-25T18:0{n}:00+00:00" for n in (1, 2, 3))
 BODY = "Die Polizei hat am Abend die Innenstadt gesperrt, nachdem ein Paket gefunden wurde."
@@ -100,14 +99,6 @@ def _slug_page(title: str, extra: str = "") -> bytes:
     page = page.replace("Selenskyj dankt für Flugabwehr</h2>", f"{title}</h2>")
     page = page.replace("für neue Systeme bedankt.", f"für neue Systeme bedankt.{extra}")
     return page.encode("utf-8")
-
-
-def rows(db, sql, *params):
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 def test_a_retitled_slug_entry_through_real_polls(server, db_path):

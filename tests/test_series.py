@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 import time
 
 import pytest
 
 from tests.conftest import REAL, needs_real
+from tests.conftest import query as rows
 from tests.daemon_process import DaemonProcess, liveblog_page
 
 RSS = "feeds/tagesschau_index-rss2_2023-12-12_trimmed.xml"
@@ -29,11 +29,6 @@ def hub_feed(base: str, *liveblogs: tuple[str, str]) -> str:
 
 def entries(prefix: str, n: int) -> list[tuple[str, str, str]]:
     return [(f"{prefix}{i}", f"{prefix} Meldung {i}", f"Text {prefix} {i}.") for i in range(n)]
-
-
-def rows(db, sql):
-    with sqlite3.connect(db) as conn:
-        return conn.execute(sql).fetchall()
 
 
 @needs_real

@@ -34,7 +34,7 @@ from scheduler.render.atom import rewrite_feed
 from scheduler.timing.clock import keep_pace, wall_offset
 from scheduler.timing.pacing import Pacer
 from scheduler.timing.schedule import first_due, next_delay, parse_retry_after, parse_time
-from scheduler.timing.series import hub_name
+from scheduler.timing.series import poll_options, row_name
 
 logger = logging.getLogger("scheduler.daemon")  # the package's name, as it always logged
 
@@ -168,9 +168,7 @@ class Daemon(ConfigReload, SeriesFollowing):
 
     def _place(self, source: SourceConfig, *, keep_sooner: bool = False) -> None:
         """Schedule a source from what the database knows (restart, reload or new source)."""
-        sync_source_name(
-            self.store, source.url, hub_name(source) if source.kind == "series" else source.name
-        )
+        sync_source_name(self.store, source.url, row_name(source))
         state = schedule_state(self.store, source.url) or {}
         now = datetime.now(UTC)
         streak = int(state.get("error_streak") or 0)
@@ -224,18 +222,7 @@ class Daemon(ConfigReload, SeriesFollowing):
         try:
             series = source.kind == "series"
             item = await self.engine.poll_async(
-                source.url,
-                kind="hub" if series else source.kind,
-                site=source.site,
-                source_name=hub_name(source) if series else source.name,
-                timeout=source.timeout,
-                max_articles=0 if series else source.max_articles,
-                user_agent=source.user_agent,
-                auth=source.auth,
-                origin=source.origin,
-                selectors=dict(source.selectors) or None,
-                archive=source.archive,
-                full_read=name in self.reread,
+                source.url, **poll_options(source), full_read=name in self.reread
             )
             if item.status != "error":
                 self.reread.discard(name)

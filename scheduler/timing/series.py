@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from crawler.net.policy import source_url_problem
@@ -35,6 +36,29 @@ def _same(url: str) -> str:
 
 def hub_name(series: SourceConfig) -> str:
     return f"{series.name} (hub)"
+
+
+def row_name(source: SourceConfig) -> str:
+    """The name of a configured source's row: a series' row is its hub, ``<name> (hub)``."""
+    return hub_name(source) if source.kind == "series" else source.name
+
+
+def poll_options(source: SourceConfig) -> dict[str, Any]:
+    """What the engine is asked for one configured source, the daemon's poll and a worker's
+    alike: a series polls its hub (no article fetches) under the hub's name."""
+    hub = source.kind == "series"
+    return {
+        "kind": "hub" if hub else source.kind,
+        "site": source.site,
+        "source_name": row_name(source),
+        "timeout": source.timeout,
+        "max_articles": 0 if hub else source.max_articles,
+        "user_agent": source.user_agent,
+        "auth": source.auth,
+        "origin": source.origin,
+        "selectors": dict(source.selectors) or None,
+        "archive": source.archive,
+    }
 
 
 def member_name(series: SourceConfig, url: str) -> str:

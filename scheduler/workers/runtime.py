@@ -27,7 +27,7 @@ from scheduler.notify import Notifier, config_targets
 from scheduler.timing.adaptive import Pace
 from scheduler.timing.pacing import Pacer
 from scheduler.timing.schedule import parse_retry_after
-from scheduler.timing.series import follow, hub_name, members
+from scheduler.timing.series import follow, members, poll_options, row_name
 from scheduler.timing.ticks import DEFAULT_TICK, bucket_of, due
 
 logger = logging.getLogger("scheduler.workers")
@@ -38,11 +38,6 @@ def _by_bucket(sources: list[SourceConfig]) -> dict[int, list[SourceConfig]]:
     for source in sources:
         buckets.setdefault(bucket_of(source.url), []).append(source)
     return buckets
-
-
-def _stored_name(source: SourceConfig) -> str:
-    """The name of the source's row: a series' row is its hub, ``<name> (hub)``."""
-    return hub_name(source) if source.kind == "series" else source.name
 
 
 @dataclass
@@ -70,12 +65,11 @@ class Runtime:
         config = load_config(self.config_path)
         store = self.engine.store
         rows = [
-            (s.url, "feed" if s.kind == "series" else s.kind, _stored_name(s))
-            for s in config.sources
+            (s.url, "feed" if s.kind == "series" else s.kind, row_name(s)) for s in config.sources
         ]
         sync_sources(store, rows)  # a series' row is its hub: a quiet feed of links
         for source in config.sources:
-            sync_source_name(store, source.url, _stored_name(source))
+            sync_source_name(store, source.url, row_name(source))
         self.config, self.buckets = config, _by_bucket(list(config.sources))
         self.members_tick = None
         self.refresh(self.now_tick())
@@ -135,22 +129,8 @@ class Runtime:
         return sum(o == "committed" for o in outcomes), sum(o == "taken" for o in outcomes)
 
     async def _poll(self, source: SourceConfig, tick: int, state: TickState | None) -> str:
-        hub = source.kind == "series"
         try:
-            item = await self.engine.poll_async(
-                source.url,
-                kind="hub" if hub else source.kind,
-                site=source.site,
-                source_name=_stored_name(source),
-                timeout=source.timeout,
-                max_articles=0 if hub else source.max_articles,
-                user_agent=source.user_agent,
-                auth=source.auth,
-                origin=source.origin,
-                selectors=dict(source.selectors) or None,
-                archive=source.archive,
-                tick=tick,
-            )
+            item = await self.engine.poll_async(source.url, **poll_options(source), tick=tick)
         except Exception as error:  # storing failed (connection lost): the next tick retries
             logger.warning(
                 "poll of %s failed: %s", safe_for_log(source.name), safe_for_log(str(error))
