@@ -1,68 +1,66 @@
-"""The Procrastinate app of the workers: ``dispatch`` once per tick, ``poll_bucket`` per bucket,
-``retry_stalled`` for the jobs of dead workers; and Procrastinate's tables (``init``)."""
+"""The Procrastinate app of the workers: ``dispatch`` once per tick and ``poll_bucket`` per
+bucket, each run while holding its lock (scheduler/workers/takeover.py); and Procrastinate's
+tables (``init``)."""
 
 from __future__ import annotations
 
 import logging
+import time
 
 from scheduler.workers.runtime import Runtime
+from scheduler.workers.takeover import (
+    DISPATCH_TASK,
+    POLL_TASK,
+    Locks,
+    bucket_key,
+    dispatch_key,
+)
 
 logger = logging.getLogger("scheduler.workers")
 
-HEARTBEAT_EVERY = 2.0  # seconds between a worker's heartbeats
-STALLED_AFTER = 10.0  # a worker silent this long is dead: its running jobs are retried
 
-
-def make_app(url: str, runtime: Runtime):
-    """The Procrastinate app: its three tasks bound to this worker's runtime."""
+def make_app(url: str, runtime: Runtime, locks: Locks):
+    """The Procrastinate app: its two tasks bound to this worker's runtime and locks."""
     from procrastinate import App, PsycopgConnector
-    from procrastinate.exceptions import AlreadyEnqueued, UniqueViolation
-    from procrastinate.jobs import Status
+    from procrastinate.exceptions import AlreadyEnqueued
 
     tick = runtime.tick_seconds
     # Periodic ticks missed while no worker ran are not caught up: dispatch skips old ones.
     app = App(connector=PsycopgConnector(conninfo=url), periodic_defaults={"max_delay": tick})
 
-    @app.task(name="tickerwatch.poll_bucket")
+    @app.task(name=POLL_TASK)
     async def poll_bucket(bucket: int, tick: int) -> None:
-        committed, taken = await runtime.poll_bucket(bucket, tick)
+        # A job retried while its first worker lives (Procrastinate's heartbeat rule on a
+        # stopped or swapping machine) waits for that worker's poll to end, until its tick
+        # is over; it never polls beside it.
+        ends = (max(tick, runtime.now_tick()) + 1) * runtime.tick_seconds
+        async with locks.holding(bucket_key(bucket), wait=ends - time.time()) as held:
+            if not held:
+                logger.warning("bucket %d, tick %d: still polled by another worker", bucket, tick)
+                return
+            committed, taken = await runtime.poll_bucket(bucket, tick)
         if taken:
             logger.info(
                 "bucket %d, tick %d: %d polls already committed elsewhere", bucket, tick, taken
             )
 
     @app.periodic(cron=f"* * * * * */{tick}", periodic_id="dispatch")
-    @app.task(name="tickerwatch.dispatch", queueing_lock="dispatch")
+    @app.task(name=DISPATCH_TASK, queueing_lock="dispatch")
     async def dispatch(timestamp: int) -> None:
         number = timestamp // runtime.tick_seconds
         if number < runtime.now_tick() - 1:
             return  # a tick long past: its buckets are due in the current one anyway
-        for bucket in runtime.bucket_numbers(number):
-            lock = f"bucket:{bucket}"
-            try:
-                await poll_bucket.configure(lock=lock, queueing_lock=lock).defer_async(
-                    bucket=bucket, tick=number
-                )
-            except AlreadyEnqueued:
-                pass  # the bucket's previous job has not started: it will poll for this tick
-
-    @app.periodic(cron=f"* * * * * */{tick}", periodic_id="retry_stalled")
-    @app.task(name="tickerwatch.retry_stalled", queueing_lock="retry_stalled")
-    async def retry_stalled(timestamp: int) -> None:
-        stalled = await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_AFTER)
-        for job in stalled:
-            logger.warning(
-                "job %s (%s %s) of a dead worker: taken over",
-                job.id,
-                job.task_name,
-                job.task_kwargs,
-            )
-            try:
-                await app.job_manager.retry_job(job)
-            except UniqueViolation:
-                # The bucket's next job already waits (queueing_lock): close the dead one, so
-                # its lock frees that job, which polls every source the dead one left undone.
-                await app.job_manager.finish_job(job, Status.FAILED, delete_job=False)
+        async with locks.holding(dispatch_key(timestamp), wait=0) as held:
+            if not held:
+                return  # retried while its first worker lives: that one defers the buckets
+            for bucket in runtime.bucket_numbers(number):
+                lock = f"bucket:{bucket}"
+                try:
+                    await poll_bucket.configure(lock=lock, queueing_lock=lock).defer_async(
+                        bucket=bucket, tick=number
+                    )
+                except AlreadyEnqueued:
+                    pass  # the bucket's previous job has not started: it polls for this tick
 
     return app
 
