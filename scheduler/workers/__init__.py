@@ -1,17 +1,21 @@
 """``tickerwatch worker``: N processes polling the sources on PostgreSQL, through Procrastinate.
 
-PostgreSQL is the only coordinator. Procrastinate (a PostgreSQL job queue) supplies the
-distributed parts, none of them ours:
+PostgreSQL is the only coordinator: Procrastinate (a PostgreSQL job queue) supplies the
+queue, PostgreSQL's session advisory locks tell live workers from dead ones:
 
 - ``dispatch`` is a periodic task: every worker runs Procrastinate's periodic deferrer, and
   the database defers it once per tick (``procrastinate_periodic_defers`` is unique on the
   task and the tick's timestamp).
 - ``dispatch`` defers one ``poll_bucket(bucket, tick)`` per bucket that holds sources, with
   ``queueing_lock`` and ``lock`` ``bucket:<n>``: a bucket has at most one waiting and one
-  running job, so two polls of one source never overlap.
-- Workers send heartbeats; ``retry_stalled`` (periodic too) puts the running jobs of a worker
-  whose heartbeat stopped (SIGKILL, a lost machine) back in the queue, and another worker
-  finishes the bucket.
+  running job.
+- A running job holds a PostgreSQL session advisory lock (its bucket's, or its tick's for
+  ``dispatch``) on a connection of its worker, and polls only while it holds it: two polls of
+  one source never overlap, whoever runs them. A dead worker's session ends and frees its
+  locks; every worker looks each second for running jobs whose lock is free and puts them
+  back in the queue, so another worker finishes the bucket within seconds (``takeover``).
+  Procrastinate's heartbeat rule stays as a fallback; a silent worker whose session lives
+  (stopped, hung) keeps its buckets.
 - A poll's transaction starts with a compare-and-set on ``sources.last_tick``
   (crawler/store/recording.py): the effect of a poll happens once per tick whichever worker
   committed it; a second commit for the tick rolls back.
@@ -30,7 +34,8 @@ own connection; a delivery is claimed by its insert, so each development is sent
 target whichever worker committed it and whichever one sends it.
 
 Modules: ``runtime`` (what one worker holds and how it polls a bucket), ``app`` (the
-Procrastinate app and its tasks), ``run`` (the process: start, reconnect, SIGHUP, stop).
+Procrastinate app and its tasks), ``locks`` (the lock each running job holds), ``takeover``
+(the watch for dead workers' jobs), ``run`` (the process: start, reconnect, SIGHUP, stop).
 Logs as ``scheduler.workers``. May import ``scheduler.timing``, ``scheduler.config``,
 ``scheduler.notify``, ``scheduler.engine`` and ``crawler``; only the CLI imports it.
 """

@@ -1,5 +1,5 @@
 """The Procrastinate app of the workers: ``dispatch`` once per tick and ``poll_bucket`` per
-bucket, each run while holding its lock (scheduler/workers/takeover.py); and Procrastinate's
+bucket, each run while holding its lock (scheduler/workers/locks.py); and Procrastinate's
 tables (``init``)."""
 
 from __future__ import annotations
@@ -7,14 +7,14 @@ from __future__ import annotations
 import logging
 import time
 
-from scheduler.workers.runtime import Runtime
-from scheduler.workers.takeover import (
+from scheduler.workers.locks import (
     DISPATCH_TASK,
     POLL_TASK,
     Locks,
     bucket_key,
     dispatch_key,
 )
+from scheduler.workers.runtime import Runtime
 
 logger = logging.getLogger("scheduler.workers")
 

@@ -11,8 +11,9 @@ from pathlib import Path
 from crawler.text.terminal import safe_for_log
 from scheduler.notify import Notifier
 from scheduler.workers.app import init_schema, make_app
+from scheduler.workers.locks import Locks
 from scheduler.workers.runtime import Runtime
-from scheduler.workers.takeover import HEARTBEAT_EVERY, Locks, stalled_after, watch
+from scheduler.workers.takeover import HEARTBEAT_EVERY, stalled_after, watch
 
 logger = logging.getLogger("scheduler.workers")
 

@@ -1,23 +1,21 @@
 """How a dead worker's jobs are taken over within seconds, and how a live one's never are.
 
 Liveness is a lock, not a clock. Each job holds a PostgreSQL session advisory lock while it
-runs (``poll_bucket`` on its bucket, ``dispatch`` on its tick), on this process's lock
-connection (crawler/store/postgres/locks.py). A SIGKILLed worker's session ends with its
-socket and frees its locks at once (a lost machine's within ~25 s, by the server's keepalive
-probes). Every worker looks every second (``watch``) for running jobs whose lock no session
-holds; seen so on two looks in a row, and running for more than ``START_GRACE`` (the moment
-between Procrastinate's fetch and the lock), such a job is retried and another worker finishes
-it. A live worker's jobs hold their locks, however busy or stopped it is, so no rule of ours
-retries them.
+runs (``poll_bucket`` on its bucket, ``dispatch`` on its tick; scheduler/workers/locks.py).
+A SIGKILLed worker's session ends with its socket and frees its locks at once; a lost
+machine's (no TCP reset) within ~25 s, when the server's keepalive probes go unanswered. Every worker looks every second (``watch``, one
+worker at a time) for running jobs whose lock no session holds; seen so on two looks in a
+row, and running for more than ``START_GRACE`` (the moment between Procrastinate's fetch and
+the lock), such a job is retried, ahead of the queue (``TAKEOVER_PRIORITY``), and another
+worker finishes it.
 
-The bucket lock also guards the polls themselves: a job polls only while it holds its
-bucket's lock. Procrastinate's heartbeat rule (kept as a fallback, after ``stalled_after``)
-can still retry the job of a worker that is alive but silent (a stopped process, a machine
-swapping); the retried job then waits for the lock until its tick ends and gives up if the
-owner still has it, so two polls of one source never overlap.
-
-Within one process the session lock is re-entrant: ``Locks`` keeps its own account, so two
-jobs of one bucket in one process never both believe they hold it.
+A live worker's jobs hold their locks however busy or stopped it is: its kernel answers the
+probes. Procrastinate's heartbeat rule (a worker silent for ``stalled_after``) would retry
+them anyway; here it only retries a silent worker's jobs whose lock is free too (the jobs
+the lock rule finds first), and says which silent worker still holds its buckets. A retried
+job could not poll beside their owner anyway: a job polls only while it holds its bucket's
+lock, and one that finds it taken (a retry that raced a slow start) waits for it until its
+tick ends, then gives up. So two polls of one source never overlap.
 """
 
 from __future__ import annotations
@@ -26,150 +24,74 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
-import psycopg
 
 from crawler.store.postgres import locks as pg_locks
+from scheduler.workers.locks import (
+    BUCKET_SPACE,
+    DISPATCH_SPACE,
+    DISPATCH_TASK,
+    POLL_TASK,
+    WATCH_KEY,
+    Locks,
+    job_key,
+)
 
 logger = logging.getLogger("scheduler.workers")
 
-POLL_TASK = "tickerwatch.poll_bucket"
-DISPATCH_TASK = "tickerwatch.dispatch"
-BUCKET_SPACE = 7463  # advisory lock (BUCKET_SPACE, bucket): a poll of the bucket runs
-DISPATCH_SPACE = 7464  # advisory lock (DISPATCH_SPACE, timestamp): a dispatch of a tick runs
-WATCH_KEY = (7465, 0)  # a worker looking for dead workers' jobs: one at a time
 CHECK_EVERY = 1.0  # seconds between two looks for the jobs of dead workers
 START_GRACE = 2.0  # a job younger than this may not have taken its lock yet
-LOCK_RETRY_EVERY = 0.5  # seconds between two tries of a lock another job holds
 HEARTBEAT_EVERY = 2.0  # seconds between a worker's heartbeats (Procrastinate's)
 STALLED_CHECK_EVERY = 5.0  # seconds between two runs of the heartbeat rule
+# A retried job goes before the queue's others (priority 0): its sources are the most overdue,
+# and a busy tick's backlog would otherwise delay them past the tick.
+TAKEOVER_PRIORITY = 1
 
 
 def stalled_after(tick_seconds: int) -> float:
-    """Silence after which Procrastinate's heartbeat rule retries a worker's jobs: two ticks,
-    at least 30 s. Only a fallback (the lock rule finds dead workers first); a retry it makes
-    of a live worker's job waits for that job's lock and polls nothing meanwhile."""
+    """Silence after which Procrastinate counts a worker as dead (its heartbeat rule, and its
+    pruning of old workers at start): two ticks, at least 30 s. A fallback only: a dead
+    worker's lock frees its jobs first, and a silent one whose session lives keeps them."""
     return float(max(30, 2 * tick_seconds))
 
 
-def bucket_key(bucket: int) -> tuple[int, int]:
-    return (BUCKET_SPACE, bucket)
-
-
-def dispatch_key(timestamp: int) -> tuple[int, int]:
-    return (DISPATCH_SPACE, timestamp % 2**31)
-
-
-def job_key(task_name: str, args: dict) -> tuple[int, int] | None:
-    """The lock a running job of ours holds, from its task and arguments."""
-    try:
-        if task_name == POLL_TASK:
-            return bucket_key(int(args["bucket"]))
-        if task_name == DISPATCH_TASK:
-            return dispatch_key(int(args["timestamp"]))
-    except (KeyError, TypeError, ValueError):
-        pass
-    return None
-
-
-class Locks:
-    """This process's lock connection and the locks its jobs hold on it.
-
-    The connection is opened on first use and opened again when it breaks (a database
-    outage); the locks of the broken one are gone with its session, so their jobs release
-    nothing on the new one.
-    """
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self._conn: psycopg.AsyncConnection | None = None
-        self._generation = 0
-        self._held: dict[tuple[int, int], int | None] = {}  # key -> generation (None: taking)
-
-    async def connection(self) -> psycopg.AsyncConnection:
-        if self._conn is None or self._conn.closed or self._conn.broken:
-            if self._conn is not None:
-                logger.warning(
-                    "lock connection lost (%d locks with it): connecting again", len(self._held)
-                )
-            self._conn = await pg_locks.connect(self.url)
-            self._generation += 1
-        return self._conn
-
-    async def try_hold(self, key: tuple[int, int]) -> bool:
-        """Take ``key`` if no job, here or elsewhere, holds it."""
-        if key in self._held:
-            return False  # a job of this process has it (the session lock would say yes)
-        self._held[key] = None  # before any await: a second job of the bucket must see it
-        try:
-            conn = await self.connection()
-            if await pg_locks.try_lock(conn, *key):
-                self._held[key] = self._generation
-                return True
-        except BaseException:
-            del self._held[key]
-            raise
-        del self._held[key]
-        return False
-
-    async def release(self, key: tuple[int, int]) -> None:
-        generation = self._held.pop(key, None)
-        conn = self._conn
-        if generation != self._generation or conn is None or conn.closed or conn.broken:
-            return  # its session is gone, and the lock with it
-        try:
-            await pg_locks.unlock(conn, *key)
-        except psycopg.Error:
-            pass  # the connection broke: its session, and the lock, are gone
-
-    @asynccontextmanager
-    async def holding(self, key: tuple[int, int], wait: float) -> AsyncIterator[bool]:
-        """Hold ``key`` for the block (True), trying for up to ``wait`` seconds; False when
-        another job still has it then."""
-        deadline = time.monotonic() + wait
-        while not await self.try_hold(key):
-            if time.monotonic() >= deadline:
-                yield False
-                return
-            await asyncio.sleep(LOCK_RETRY_EVERY)
-        try:
-            yield True
-        finally:
-            # Shielded: a cancelled job must still let go, or its bucket stays locked.
-            await asyncio.shield(self.release(key))
-
-    async def close(self) -> None:
-        if self._conn is not None:
-            await self._conn.close()
-
-
-async def retry(app, job_id: int, why: str) -> None:
-    """Put a dead worker's job back in the queue for another worker to finish."""
+async def retry(app, job_id: int, task_name: str, queueing_lock: str | None, why: str) -> None:
+    """Put a dead worker's job back in the queue, first in line, for another worker."""
     from procrastinate import utils
     from procrastinate.exceptions import ConnectorException, UniqueViolation
     from procrastinate.jobs import Status
 
-    try:
-        await app.job_manager.retry_job_by_id_async(job_id, retry_at=utils.utcnow())
-    except UniqueViolation:
-        # The bucket's next job already waits (queueing_lock): close the dead one, so its
-        # lock frees that job, which polls every source the dead one left undone.
+    manager = app.job_manager
+    for attempt in range(2):
         try:
-            await app.job_manager.finish_job_by_id_async(job_id, Status.FAILED, delete_job=False)
+            await manager.retry_job_by_id_async(
+                job_id, retry_at=utils.utcnow(), priority=TAKEOVER_PRIORITY
+            )
+        except UniqueViolation:
+            # The bucket's next job already waits (queueing_lock). It is dropped and the dead
+            # one, which polls for the tick it runs in, takes its place ahead of the queue;
+            # if yet another is deferred meanwhile, the dead one is closed and that one
+            # (behind the tick's others) polls what it left. A dispatch is never dropped.
+            if task_name != POLL_TASK or attempt:
+                try:
+                    await manager.finish_job_by_id_async(job_id, Status.FAILED, delete_job=False)
+                except ConnectorException:
+                    return  # finished meanwhile
+                break
+            for waiting in await manager.list_jobs_async(
+                queueing_lock=queueing_lock, status="todo"
+            ):
+                await manager.cancel_job_by_id_async(waiting.id, delete_job=True)
+            continue
         except ConnectorException:
-            return  # finished meanwhile
-    except ConnectorException:
-        return  # no longer running: it finished, or another worker retried it first
+            return  # no longer running: it finished, or another worker retried it first
+        break
     logger.warning("job %d %s: taken over", job_id, why)
 
 
 async def watch(app, locks: Locks, tick_seconds: int) -> None:
-    """Every second: retry the running jobs whose lock is free (their worker is dead); every
-    few seconds: Procrastinate's heartbeat rule. Runs until cancelled, in every worker."""
-    suspects: set[int] = set()
-    heartbeat_rule_at = time.monotonic() + STALLED_CHECK_EVERY
+    """Every second, in every worker: retry the running jobs whose lock is free (their worker
+    is dead); every few seconds also Procrastinate's heartbeat rule. Until cancelled."""
+    look = _Look(app, locks, stalled_after(tick_seconds))
     failing = False
     while True:
         # Jittered, so N workers do not look at the same instant.
@@ -178,18 +100,10 @@ async def watch(app, locks: Locks, tick_seconds: int) -> None:
             # One worker at a time: another one's look could predate a retry made
             # meanwhile and retry the job again, just after a live worker fetched it.
             async with locks.holding(WATCH_KEY, wait=0) as mine:
-                if not mine:
-                    suspects = set()
-                    continue
-                suspects = await _retry_orphans(app, locks, suspects)
-                if time.monotonic() >= heartbeat_rule_at:
-                    heartbeat_rule_at = time.monotonic() + STALLED_CHECK_EVERY
-                    silence = stalled_after(tick_seconds)
-                    stalled = await app.job_manager.get_stalled_jobs(
-                        seconds_since_heartbeat=silence
-                    )
-                    for job in stalled:
-                        await retry(app, job.id, f"of a worker silent for {silence:.0f} s")
+                if mine:
+                    await look.once()
+                else:
+                    look.suspects = set()
             failing = False
         except asyncio.CancelledError:
             raise
@@ -199,19 +113,50 @@ async def watch(app, locks: Locks, tick_seconds: int) -> None:
             failing = True
 
 
-async def _retry_orphans(app, locks: Locks, suspects: set[int]) -> set[int]:
-    """Retry the running jobs whose lock is free now and was on the look before; the ones
-    free now for the first time are returned, to be looked at again."""
-    conn = await locks.connection()
-    running = await pg_locks.running_jobs(conn, [POLL_TASK, DISPATCH_TASK])
-    held = await pg_locks.held(conn, (BUCKET_SPACE, DISPATCH_SPACE))
-    orphans = {
-        job.id
-        for job in running
-        if job.running_for > START_GRACE
-        and (key := job_key(job.task_name, job.args)) is not None
-        and key not in held
-    }
-    for job_id in sorted(orphans & suspects):
-        await retry(app, job_id, "of a dead worker (its lock is free)")
-    return orphans - suspects
+class _Look:
+    """One worker's looks: the jobs whose lock was free on the last one (retried if still so
+    on this one), and the silent workers' jobs already reported."""
+
+    def __init__(self, app, locks: Locks, silence: float) -> None:
+        self.app, self.locks, self.silence = app, locks, silence
+        self.suspects: set[int] = set()
+        self.reported: set[int] = set()
+        self.heartbeat_rule_at = time.monotonic() + STALLED_CHECK_EVERY
+
+    async def once(self) -> None:
+        conn = await self.locks.connection()
+        running = {j.id: j for j in await pg_locks.running_jobs(conn, [POLL_TASK, DISPATCH_TASK])}
+        held = await pg_locks.held(conn, (BUCKET_SPACE, DISPATCH_SPACE))
+        orphans = {
+            job.id
+            for job in running.values()
+            if job.running_for > START_GRACE
+            and (key := job_key(job.task_name, job.args)) is not None
+            and key not in held
+        }
+        for job_id in sorted(orphans & self.suspects):
+            job = running[job_id]
+            why = "of a dead worker (its lock is free)"
+            await retry(self.app, job_id, job.task_name, job.queueing_lock, why)
+        self.suspects = orphans - self.suspects
+        if time.monotonic() >= self.heartbeat_rule_at:
+            self.heartbeat_rule_at = time.monotonic() + STALLED_CHECK_EVERY
+            await self._heartbeat_rule(held)
+
+    async def _heartbeat_rule(self, held: set[tuple[int, int]]) -> None:
+        silent = await self.app.job_manager.get_stalled_jobs(seconds_since_heartbeat=self.silence)
+        for job in silent:
+            key = job_key(job.task_name, job.task_kwargs)
+            if key is None or key not in held:
+                why = f"of a worker silent for {self.silence:.0f} s"
+                await retry(self.app, job.id, job.task_name, job.queueing_lock, why)
+            elif job.id not in self.reported:
+                # Stopped, hung or swapping, yet its session lives: the bucket stays its own.
+                self.reported.add(job.id)
+                logger.warning(
+                    "job %d (%s): its worker is silent for %.0f s but still holds its lock: "
+                    "left to it",
+                    job.id,
+                    job.call_string,
+                    self.silence,
+                )

@@ -2,7 +2,8 @@
 
 ``--db postgresql://…`` selects it: ``Store`` (crawler/store/db.py) then opens a
 :class:`~crawler.store.postgres.connection.PgConnection`. The store's SQL is SQLite's;
-:mod:`.dialect` is the one place that turns it into PostgreSQL's.
+:mod:`.dialect` is the one place that turns it into PostgreSQL's. :mod:`.locks` holds the
+workers' session advisory locks and reads which jobs hold none (scheduler/workers/locks.py, takeover.py).
 """
 
 from __future__ import annotations

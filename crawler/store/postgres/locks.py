@@ -1,4 +1,4 @@
-"""Session advisory locks of the PostgreSQL workers (scheduler/workers/takeover.py), and what
+"""Session advisory locks of the PostgreSQL workers (scheduler/workers/locks.py), and what
 tells a dead worker's job from a live one: its lock, which only a live session holds.
 
 A worker runs each job while holding a session-level advisory lock ``(space, key)`` on a
@@ -40,7 +40,7 @@ async def connect(url: str) -> psycopg.AsyncConnection:
 
 async def try_lock(conn: psycopg.AsyncConnection, space: int, key: int) -> bool:
     """Take the session lock ``(space, key)`` if no other session holds it. Re-entrant: the
-    caller must not ask twice on one connection (takeover.Locks keeps that account)."""
+    caller must not ask twice on one connection (scheduler/workers/locks.Locks keeps that account)."""
     cursor = await conn.execute("SELECT pg_try_advisory_lock(%s, %s)", (space, key))
     return bool((await cursor.fetchone())[0])
 
@@ -72,6 +72,7 @@ class RunningJob:
     args: dict
     running_for: float  # seconds since it was last fetched (Procrastinate's 'started' event)
     worker_id: int | None
+    queueing_lock: str | None
 
 
 async def running_jobs(conn: psycopg.AsyncConnection, task_names: list[str]) -> list[RunningJob]:
@@ -82,13 +83,13 @@ async def running_jobs(conn: psycopg.AsyncConnection, task_names: list[str]) -> 
           EXTRACT(EPOCH FROM now() - (
             SELECT max(e.at) FROM procrastinate_events e
             WHERE e.job_id = j.id AND e.type = 'started'))::float8,
-          j.worker_id
+          j.worker_id, j.queueing_lock
         FROM procrastinate_jobs j
         WHERE j.status = 'doing' AND j.task_name = ANY(%s)
         """,
         (task_names,),
     )
     return [
-        RunningJob(job, task, args, float("inf") if age is None else age, worker)
-        for job, task, args, age, worker in await cursor.fetchall()
+        RunningJob(job, task, args, float("inf") if age is None else age, worker, queueing)
+        for job, task, args, age, worker, queueing in await cursor.fetchall()
     ]
