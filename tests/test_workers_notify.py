@@ -16,7 +16,7 @@ import pytest
 from bench.common import stop
 from tests.conftest import tickerwatch
 from tests.test_notify import Receiver
-from tests.test_workers import RecordingServer, _start, _wait
+from tests.workerkit import RecordingServer, start, wait
 
 SOURCES = 4
 WORKERS = 2
@@ -47,12 +47,12 @@ def test_two_workers_notify_each_new_entry_once(tmp_path, pg_url):
     init = tickerwatch("--db", pg_url, "init")
     assert init.returncode == 0, init.stderr
     logs = [open(tmp_path / f"worker{n}.log", "w") for n in range(WORKERS)]
-    workers = [_start(pg_url, config, log) for log in logs]
+    workers = [start(pg_url, config, log) for log in logs]
     try:
         # Entry 4 of every page appears 45 s in: by then each source has had a baseline and at
         # least two NEW entries after it.
         wanted = [f"/s{i}.html entry 4" for i in range(SOURCES)]
-        _wait(lambda: all(_sent_lines(receiver)[w] for w in wanted), 240, "entry 4 notified")
+        wait(lambda: all(_sent_lines(receiver)[w] for w in wanted), 240, "entry 4 notified")
     finally:
         stop(workers, 30)  # SIGTERM all, then kill a straggler
         for log in logs:

@@ -18,7 +18,7 @@ from tests.conftest import tickerwatch, wait_until
 from tests.daemon_process import liveblog_page
 from tests.pages import jsonld_liveblog
 from tests.test_series import MONDAY, TUESDAY, entries, overview_page
-from tests.test_workers import _start
+from tests.workerkit import start as start_worker
 
 TICK = 5
 WORKERS = 2
@@ -37,7 +37,7 @@ def workers(tmp_path, pg_url, monkeypatch):
         config.write_text(text)
         for n in range(WORKERS):
             logs.append(open(tmp_path / f"worker{n}.log", "w"))  # noqa: SIM115 (closed below)
-            started.append(_start(pg_url, config, logs[-1], tick=TICK))
+            started.append(start_worker(pg_url, config, logs[-1], tick=TICK))
         return started
 
     yield start
