@@ -67,11 +67,11 @@ class Locks:
         self._held: dict[tuple[int, int], int | None] = {}  # key -> generation (None: taking)
 
     async def connection(self) -> psycopg.AsyncConnection:
-        if self._conn is None or self._conn.closed or self._conn.broken:
-            if self._conn is not None:
-                logger.warning(
-                    "lock connection lost (%d locks with it): connecting again", len(self._held)
-                )
+        if self._conn is not None and (self._conn.closed or self._conn.broken):
+            lost = sum(generation == self._generation for generation in self._held.values())
+            logger.warning("lock connection lost, %d locks with it: connecting again", lost)
+            self._conn = None  # said once; connecting is tried on every use until it works
+        if self._conn is None:
             self._conn = await pg_locks.connect(self.url)
             self._generation += 1
         return self._conn
