@@ -32,6 +32,8 @@ from scheduler.timing.ticks import DEFAULT_TICK, bucket_of, due
 
 logger = logging.getLogger("scheduler.workers")
 
+TICK_EDGE = 1.0  # seconds: a request is not started this close to a tick's end
+
 
 def _by_bucket(sources: list[SourceConfig]) -> dict[int, list[SourceConfig]]:
     buckets: dict[int, list[SourceConfig]] = {}
@@ -115,6 +117,16 @@ class Runtime:
     def now_tick(self) -> int:
         return int(time.time()) // self.tick_seconds
 
+    async def _request_tick(self, tick: int) -> int:
+        """The tick a poll counts for: the one its request starts in. A request due in a
+        tick's last second (a late job) waits for the next tick and counts for it, so it never
+        straddles the end: the next tick's job finds the source done, and the server never
+        sees two requests of one source in one tick."""
+        left = (self.now_tick() + 1) * self.tick_seconds - time.time()
+        if left < TICK_EDGE:
+            await asyncio.sleep(left + 0.01)
+        return max(tick, self.now_tick())
+
     async def poll_bucket(self, bucket: int, tick: int) -> tuple[int, int]:
         """Poll the due sources of one bucket; (polls committed, polls another worker had)."""
         # A job that waited (a retried stalled job, a lock held long) polls for the tick it
@@ -130,6 +142,7 @@ class Runtime:
 
     async def _poll(self, source: SourceConfig, tick: int, state: TickState | None) -> str:
         try:
+            tick = await self._request_tick(tick)
             item = await self.engine.poll_async(source.url, **poll_options(source), tick=tick)
         except Exception as error:  # storing failed (connection lost): the next tick retries
             logger.warning(
