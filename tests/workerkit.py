@@ -96,13 +96,20 @@ class RecordingServer:
             )
         )
 
-    def kill(self, pid: int) -> float:
-        """SIGKILL a worker, once every request it sent is traced to it: it is stopped first,
-        so its sockets can still be read while the lookups under way finish."""
+    def kill(self, pid: int) -> tuple[float, list[dict]] | None:
+        """SIGKILL a worker with requests in flight: (when, those requests), their answers not
+        yet sent, so none of their polls can have committed. The worker is stopped first, so
+        every request it sent can still be traced to it; one whose requests were all answered
+        meanwhile is let go on (None)."""
         os.kill(pid, signal.SIGSTOP)
         wait(lambda: not self.tracing, 30, "the stopped worker's requests traced")
+        with self.lock:
+            cut = [r for r in self.requests if r["pid"] == pid and r["end"] is None]
+        if not cut:
+            os.kill(pid, signal.SIGCONT)
+            return None
         os.kill(pid, signal.SIGKILL)
-        return time.time()
+        return time.time(), cut
 
     def in_flight(self) -> list[dict]:
         with self.lock:
