@@ -52,13 +52,17 @@ class RecordingServer:
             def do_GET(self) -> None:  # noqa: N802
                 record = {"path": self.path, "start": time.time(), "end": None}
                 record["port"] = self.client_address[1]
-                with owner.lock:
-                    owner.tracing += 1
-                try:
-                    record["pid"] = pid_of_port(record["port"], owner.pids)
-                finally:
+                # Traced once per connection (a worker keeps its connections open): reading
+                # /proc for every request would make this server the machine's load.
+                if getattr(self, "pid", None) is None:
                     with owner.lock:
-                        owner.tracing -= 1
+                        owner.tracing += 1
+                    try:
+                        self.pid = pid_of_port(record["port"], owner.pids)
+                    finally:
+                        with owner.lock:
+                            owner.tracing -= 1
+                record["pid"] = self.pid
                 count = 1 + int((record["start"] - owner.t0) // NEW_ENTRY_EVERY)
                 record["entries"] = count
                 with owner.lock:
