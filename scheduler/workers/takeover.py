@@ -145,6 +145,7 @@ class _Look:
 
     async def _heartbeat_rule(self, held: set[tuple[int, int]]) -> None:
         silent = await self.app.job_manager.get_stalled_jobs(seconds_since_heartbeat=self.silence)
+        self.reported &= {job.id for job in silent}  # said once per silence, and forgotten
         for job in silent:
             key = job_key(job.task_name, job.task_kwargs)
             if key is None or key not in held:
