@@ -97,3 +97,31 @@ def test_extraction_report_covers_every_real_page():
     assert guardian["first"]["title_ok"] == "✓" and guardian["first"]["title"] == ""
     assert rows["sportschau.de"]["strategy"] == "refused" and rows["sportschau.de"]["exact"]
     assert all(rows[f["file"].rsplit("/", 1)[-1]]["exact"] for f in manifest["feeds"])
+
+
+def test_workers_benchmark_measures_a_worker_and_its_postgresql_load(tmp_path):
+    """``python -m bench.workers`` at its smallest: one worker, eight sources, one tick measured.
+    Its figures come from the workers' /proc, the wire proxy and the WAL read back."""
+    import json
+    import subprocess
+    import sys
+
+    from bench.common import ROOT
+    from tests.pg import skip_or_fail, unavailable
+
+    reason = unavailable()
+    if reason:
+        skip_or_fail(reason)
+    out = tmp_path / "workers.json"
+    command = [sys.executable, "-m", "bench.workers", "--workers", "1", "--sources", "8"]
+    command += ["--ticks", "1", "--warmup", "0", "--json", str(out)]
+    run = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert run.returncode == 0, run.stderr
+    (result,) = json.loads(out.read_text())
+    assert result["polls"] > 0
+    (worker,) = result["per_worker"]
+    assert worker["label"] == "tw-w1" and worker["cpu_s"] > 0
+    assert worker["polls"] > 0 and worker["statements"] > worker["polls"]
+    assert result["wal"]["relations"]["polls"]["bytes"] > 0
+    assert "tw-w1" in result["pg"]["backend_cpu"]
+    assert "| 1 | 1 |" in run.stdout
