@@ -261,3 +261,30 @@ def test_nul_and_controls_in_a_key_or_author_are_stored_without_them(store):
     record_poll(store, poll(entry()))
     assert record_poll(store, poll(entry())).developments == []
     assert store.conn.execute("SELECT key, author FROM entries").fetchall() == [("p1", "Aa")]
+
+
+def test_a_new_entry_on_top_moves_every_entry_down_in_few_statements(store):
+    """A new entry moves every other entry down one place: 600 rows to write. SQLite runs one
+    prepared statement for them; PostgreSQL gets them as one UPDATE … FROM (VALUES …) per 500
+    rows (crawler/store/rows.py), not 600 statements each parsed and planned anew."""
+    n = 600
+    record_poll(store, poll(*(item(f"e{k}", "x", k % 60, n - 1 - k) for k in range(n))))
+    sent = []
+    if store.postgres:  # the statements as they leave for the server
+        execute, executemany = store.conn.execute, store.conn.executemany
+        store.conn.execute = lambda sql, params=(): sent.append(sql) or execute(sql, params)
+        store.conn.executemany = lambda sql, rows: (
+            sent.extend([sql] * len(rows)) or executemany(sql, rows)
+        )
+    shifted = [item(f"e{k}", "x", k % 60, n - k) for k in range(n)]
+    result = record_poll(store, poll(item("top", "new", 59, 0), *shifted))
+    assert [(d.event, d.key) for d in result.developments] == [("new", "top")]
+    positions = dict(store.conn.execute("SELECT key, position FROM entries").fetchall())
+    assert positions == {"top": 0, **{f"e{k}": n - k for k in range(n)}}
+    seen = store.conn.execute(
+        "SELECT count(DISTINCT last_seen_at), max(missing_polls) FROM entries"
+    )
+    assert seen.fetchone() == (1, 0)
+    if store.postgres:
+        updates = [s for s in sent if s.lstrip().startswith("UPDATE entries")]
+        assert len(updates) == 2  # 500 + 100 rows

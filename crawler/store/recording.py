@@ -95,7 +95,8 @@ def record_poll(store: Store, item: PollItem) -> RecordedPoll:
             found=found,
         )
         developments = _apply(conn, source_id, poll_id, item, stored, result.developments, now)
-        mark_present(conn, stored, item.entries, now, refresh_due(conn, source_id, now))
+        everything = refresh_due(conn, source_id, now)
+        mark_present(conn, stored, item.entries, now, everything, one_statement=store.postgres)
         conn.executemany(
             "UPDATE entries SET missing_polls = ? WHERE id = ?",
             [(count, stored[key].id) for key, count in result.missing_counts.items()],
