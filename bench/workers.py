@@ -68,7 +68,7 @@ def _polls(conn: psycopg.Connection) -> tuple[int, int]:
 class Bench:
     """One invocation: the page server and the database that every run continues.
 
-    The first poll of a 300-entry liveblog costs ten changed polls (bench/README.md); on a
+    The first poll of a 300-entry liveblog costs several changed polls (bench/README.md); on a
     shared machine 200 of them took minutes per run. So one worker takes every source's first
     poll once; then the server changes pages without pause and the runs follow each other on
     the same database, each with its own worker processes: a run starts where the last left off
