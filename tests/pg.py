@@ -105,7 +105,8 @@ def connect(url):
 
 
 def snapshot(conn) -> dict[str, list[tuple]]:
-    """What makes two schemas the same: columns and types, constraints, indexes."""
+    """What makes two schemas the same: columns and types, constraints, indexes, storage
+    parameters."""
     columns = """SELECT table_name, ordinal_position, column_name, data_type, collation_name,
       is_nullable, column_default, is_identity, identity_generation FROM information_schema.columns
       WHERE table_schema = current_schema() ORDER BY 1, 2"""
@@ -113,10 +114,11 @@ def snapshot(conn) -> dict[str, list[tuple]]:
       FROM pg_constraint WHERE connamespace = current_schema()::regnamespace ORDER BY 1, 2"""
     indexes = """SELECT tablename, indexname, indexdef FROM pg_indexes
       WHERE schemaname = current_schema() ORDER BY 1, 2"""
-    return {
-        name: conn.execute(sql).fetchall()
-        for name, sql in (("columns", columns), ("constraints", constraints), ("indexes", indexes))
-    }
+    storage = """SELECT relname, reloptions FROM pg_class
+      WHERE relnamespace = current_schema()::regnamespace AND relkind = 'r' AND reloptions IS NOT NULL
+      ORDER BY 1"""
+    parts = (("columns", columns), ("constraints", constraints), ("indexes", indexes))
+    return {name: conn.execute(sql).fetchall() for name, sql in (*parts, ("storage", storage))}
 
 
 def references(conn) -> set[str]:

@@ -44,6 +44,8 @@ def test_postgres_has_sqlites_tables_and_columns(pg_url, tmp_path):
     with connect(pg_url) as conn:
         migrate(conn)
         assert_same_columns(sqlite, conn, tables)
+        storage = conn.execute("SELECT reloptions FROM pg_class WHERE relname = 'entries'")
+        assert storage.fetchone()[0] == ["fillfactor=50"]  # position updates stay on the page
         indexes = {row[0] for row in conn.execute("SELECT indexname FROM pg_indexes")}
     sqlite_indexes = {i.name for t in tables for i in sqlite[t].indexes}
     assert {i for i in sqlite_indexes if not i.startswith("sqlite_")} | {"entries_fts"} <= indexes
