@@ -7,11 +7,9 @@ something only SQLite can (then it gets an entry in ``POSTGRES_MIGRATIONS`` besi
 - types: ``INTEGER PRIMARY KEY`` → a ``BIGINT`` identity; an ``INTEGER`` that references a
   table, or that ``POSTGRES_TYPES`` names, → ``BIGINT`` (SQLite's integers are 64 bits,
   PostgreSQL's ``INTEGER`` 32); ``REAL`` → ``DOUBLE PRECISION``; ``BLOB`` → ``BYTEA``;
-  ``TEXT`` → ``TEXT COLLATE "C"``: SQLite compares text byte by byte (``BINARY``), PostgreSQL
-  by the database's collation, which may be linguistic (en-US sorts ``alpha, beta, Zeit``,
-  SQLite ``Zeit, alpha, beta``); ``"C"`` orders, compares and keeps unique keys as SQLite does.
-  SQLite's ``COLLATE BINARY`` is ``"C"`` too; its ``NOCASE`` and ``RTRIM`` have no PostgreSQL
-  form (an override);
+  ``TEXT`` → ``TEXT COLLATE "C"``, SQLite's byte order (``BINARY``), not the database's
+  collation (en-US sorts ``alpha, beta, Zeit``, SQLite ``Zeit, alpha, beta``); ``NOCASE``
+  and ``RTRIM`` have no PostgreSQL form (an override);
 - a reference to a table the same migration creates later (SQLite allows it) is added once
   that table exists;
 - the FTS5 table ``entries_fts`` → the GIN expression index of that name on ``FTS_DOCUMENT``
