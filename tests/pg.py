@@ -104,6 +104,17 @@ def connect(url):
     return psycopg.connect(url, autocommit=True)
 
 
+def built_schema(databases: Iterator[str]) -> Iterator[dict[str, list[tuple]]]:
+    """The snapshot of the schema this Tickerwatch builds from nothing in the database that
+    ``databases`` (``fresh_database()``, ``linguistic_database()``) yields."""
+    from crawler.store.postgres.schema import migrate
+
+    for url in databases:
+        with connect(url) as conn:
+            migrate(conn)
+            yield snapshot(conn)
+
+
 def snapshot(conn) -> dict[str, list[tuple]]:
     """What makes two schemas the same: columns and types, constraints, indexes, storage
     parameters."""

@@ -11,9 +11,9 @@ import pytest
 
 from crawler.store.db import Store
 from crawler.store.postgres.ddl import TranslationError, postgres_migrations
-from crawler.store.postgres.schema import binary_text, migrate
+from crawler.store.postgres.schema import binary_text
 from crawler.store.schema import MIGRATIONS, SCHEMA_VERSION
-from tests.pg import connect, linguistic_database, read_rows, snapshot, write_rows
+from tests.pg import built_schema, connect, linguistic_database, read_rows, snapshot, write_rows
 from tests.test_postgres_cli import invoke
 
 NAMES = ["Zeit", "alpha", "beta"]  # SQLite's order; en-US's is alpha, beta, Zeit
@@ -27,10 +27,7 @@ def en_us_url():
 @pytest.fixture(scope="module")
 def fresh_schema():
     """The schema this Tickerwatch builds from nothing on an en-US server."""
-    for url in linguistic_database():
-        with connect(url) as conn:
-            migrate(conn)
-            yield snapshot(conn)
+    yield from built_schema(linguistic_database())
 
 
 def _add_sources(location: str) -> None:

@@ -14,7 +14,15 @@ from crawler.store.postgres.ddl import postgres_migrations
 from crawler.store.postgres.schema import TABLES, migrate
 from crawler.store.schema import MIGRATIONS, SCHEMA_VERSION
 from crawler.store.schema import migrate as migrate_sqlite
-from tests.pg import assert_same_columns, connect, fresh_database, read_rows, snapshot, write_rows
+from tests.pg import (
+    assert_same_columns,
+    built_schema,
+    connect,
+    fresh_database,
+    read_rows,
+    snapshot,
+    write_rows,
+)
 
 
 def _version(conn) -> int:
@@ -24,10 +32,7 @@ def _version(conn) -> int:
 @pytest.fixture(scope="module")
 def fresh_schema():
     """The schema of a database built from nothing by this Tickerwatch."""
-    for url in fresh_database():
-        with connect(url) as conn:
-            migrate(conn)
-            yield snapshot(conn)
+    yield from built_schema(fresh_database())
 
 
 def test_migrations_and_version_agree():
